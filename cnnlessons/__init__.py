@@ -1,0 +1,46 @@
+"""cnnlessons: helpers for the notebooks that go from AlexNet to ResNet.
+
+Core pieces (data, device, training, tracing, the model doctor) import no plotting or widget
+library; the visual helpers (feature maps, channel widgets) load matplotlib and ipywidgets
+only when first used.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .data import load_mnist
+from .device import describe_device, pick_device, seed_everything
+
+__version__ = "0.1.0"
+
+# Public name -> module that defines it, imported on first use.
+_LAZY = {
+    "fit": "train",
+    "evaluate": "train",
+    "History": "train",
+    "trace": "trace",
+    "TraceTable": "trace",
+    "TraceError": "trace",
+    "doctor": "doctor",
+    "show_digits": "viz",
+    "show_feature_maps": "viz",
+    "show_filters": "viz",
+    "feature_map_explorer": "viz",
+    "plot_histories": "curves",
+    "channel_explorer": "widgets",
+}
+
+__all__ = ["load_mnist", "pick_device", "describe_device", "seed_everything", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'cnnlessons' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,46 @@
+# Two commands on a fresh machine: `make lab` and `make test`. Both create .venv once;
+# running them again does not reinstall (the stamp file is newer than pyproject.toml).
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.cnnlessons-installed
+SANITIZE := tests/nbval_sanitize.cfg
+# Two pytest workers; nbval needs --dist loadscope so one notebook's cells stay on one worker.
+WORKERS ?= 2
+
+.PHONY: lab test unit notebooks run-notebook run-notebooks bench clean-venv
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade --quiet pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab notebooks/00_start_here.ipynb
+
+# Unit tests and strict nbval over every notebook, in one pytest run.
+test: $(STAMP)
+	$(PY) -m pytest -n $(WORKERS) --dist loadscope \
+	  --nbval --nbval-current-env --nbval-sanitize-with $(SANITIZE) tests notebooks
+
+unit: $(STAMP)
+	$(PY) -m pytest -n $(WORKERS) tests
+
+notebooks: $(STAMP)
+	$(PY) -m pytest -n $(WORKERS) --dist loadscope \
+	  --nbval --nbval-current-env --nbval-sanitize-with $(SANITIZE) notebooks
+
+# Execute a notebook top to bottom in a fresh kernel and store its outputs.
+run-notebook: $(STAMP)
+	$(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace \
+	  --ExecutePreprocessor.timeout=900 $(NB)
+
+run-notebooks: $(STAMP)
+	for nb in notebooks/[0-9]*.ipynb; do $(MAKE) run-notebook NB=$$nb || exit 1; done
+
+bench: $(STAMP)
+	$(PY) benchmarks/run_all.py
+
+clean-venv:
+	rm -rf $(VENV)
