@@ -10,7 +10,7 @@ import importlib
 from typing import Any
 
 from .data import load_mnist
-from .device import describe_device, pick_device, seed_everything
+from .device import check_memory_budget, describe_device, peak_memory_mb, pick_device, seed_everything
 
 __version__ = "0.1.0"
 
@@ -31,7 +31,10 @@ _LAZY = {
     "channel_explorer": "widgets",
 }
 
-__all__ = ["load_mnist", "pick_device", "describe_device", "seed_everything", *_LAZY]
+__all__ = [
+    "load_mnist", "pick_device", "describe_device", "seed_everything",
+    "peak_memory_mb", "check_memory_budget", *_LAZY,
+]
 
 
 def __getattr__(name: str) -> Any:

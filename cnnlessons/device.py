@@ -62,3 +62,26 @@ def seed_everything(seed: int = 0) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
+
+
+BINDER_BUDGET_MB = 1500
+
+
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process (the notebook's kernel) in MB."""
+    import resource
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes on macOS, KiB on Linux
+
+
+def check_memory_budget(limit_mb: float = BINDER_BUDGET_MB) -> None:
+    """Assert the kernel stayed under Binder's budget; prints a line that does not vary."""
+    peak = peak_memory_mb()
+    if peak >= limit_mb:
+        raise AssertionError(
+            f"this kernel peaked at {peak:,.0f} MB, over the {limit_mb:,.0f} MB budget "
+            "(Binder gives about 2 GB): trace full-size models on the meta device and train on a subset"
+        )
+    print(f"Peak kernel memory is under {limit_mb:,.0f} MB.")
