@@ -50,8 +50,9 @@ def test_check_residual_block():
 
 
 def test_check_projection_and_bottleneck():
-    assert l06.check_projection_params(64 * 128 + 2 * 128)
-    assert not l06.check_projection_params(64 * 128)
+    assert l06.check_projection_params(128 * 256 + 2 * 256)
+    assert not l06.check_projection_params(128 * 256)
+    assert l06.check_projection_params(64 * 128 + 2 * 128, inplanes=64, planes=128)
     assert l06.check_bottleneck_weights(256 * 64 + 9 * 64 * 64 + 64 * 256)
     assert not l06.check_bottleneck_weights(2 * 9 * 256 * 256)
 
@@ -73,3 +74,10 @@ def test_gradient_norm_explorer_updates():
     assert "depth 8" in box.readout.value
     box.slider.value = 14
     assert "depth 14" in box.readout.value and len(box.children[2].value) > 1000
+
+
+def test_checks_left_as_none_say_so(capsys):
+    for check in (l05.check_fire_weights, l05.check_fire_module, l05.check_size_mb, l05.check_sr_params,
+                  l06.check_residual_block, l06.check_projection_params, l06.check_bottleneck_weights):
+        assert check(None) is False
+        assert "replace None" in capsys.readouterr().out
