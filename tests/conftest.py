@@ -1,0 +1,26 @@
+"""Shared pytest set-up: the repository's paths and the markers the slower tests carry."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "browser: drives JupyterLab in headless Chromium (deselect with -m 'not browser')"
+    )
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The checkout's root folder (the one holding pyproject.toml)."""
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def notebook_paths(repo_root: Path) -> list[Path]:
+    """The lesson notebooks, 00 to 08, in order."""
+    return sorted((repo_root / "notebooks").glob("[0-9][0-9]_*.ipynb"))

@@ -1,0 +1,355 @@
+"""The notebooks as a student meets them: JupyterLab driven by headless Chromium.
+
+JupyterLab starts from this Python environment on a temporary copy of ``notebooks/``
+(JupyterLab autosaves into what it serves, so the repository's files are never touched),
+on a free 127.0.0.1 port with a random token. Notebook 00 runs top to bottom through the
+Run menu; then a channel slider is moved with the keyboard and the displayed cost must change.
+Every other notebook is opened and must render its cells with no error output stored.
+Screenshots land in ``artifacts/browser/``.
+
+Needs the ``playwright`` Python package (its driver; it downloads no browser here) and a
+Chromium binary: Debian's ``/usr/bin/chromium`` (``apt-get install -y chromium``, which
+``.ci/run`` does) or the path in ``CNNLESSONS_CHROMIUM``. Skipped, with the reason, without them.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+
+pytestmark = pytest.mark.browser
+
+START_NOTEBOOK = "00_start_here.ipynb"
+# Seconds for notebook 00 to run top to bottom; its budget is about 2 minutes on an idle 2-core CPU.
+RUN_TIMEOUT_S = float(os.environ.get("CNNLESSONS_BROWSER_RUN_TIMEOUT", "420"))
+# What a traceback or an exception line looks like in a rendered output.
+ERROR_TEXT = re.compile(r"Traceback \(most recent call last\)|^\s*[\w.]*(Error|Exception)\b.*:", re.M)
+
+
+def _find_chromium() -> str | None:
+    wanted = os.environ.get("CNNLESSONS_CHROMIUM")
+    if wanted:
+        return wanted if Path(wanted).exists() else None
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def _notebook_dir(repo_root: Path) -> Path:
+    # CNNLESSONS_BROWSER_NOTEBOOKS points the test at another folder of notebooks (to develop it).
+    return Path(os.environ.get("CNNLESSONS_BROWSER_NOTEBOOKS", repo_root / "notebooks"))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _write_lab_settings(settings_dir: Path) -> None:
+    """Settings a fresh user would not notice: no news prompt, every cell attached to the page."""
+    files = {
+        "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
+            {"fetchNews": "false", "checkForUpdates": False},
+        # The default windowing mode may leave cells outside the viewport out of the DOM.
+        "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    }
+    for name, value in files.items():
+        path = settings_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(value))
+
+
+class Lab:
+    """A JupyterLab server on a temporary folder, and the calls the test makes to it."""
+
+    def __init__(self, root: Path, port: int, token: str, proc: subprocess.Popen, log: Path):
+        self.root, self.port, self.token, self.proc, self.log = root, port, token, proc, log
+        self.base = f"http://127.0.0.1:{port}"
+
+    def api(self, path: str, method: str = "GET") -> object:
+        req = urllib.request.Request(
+            f"{self.base}/api/{path}", method=method, headers={"Authorization": f"token {self.token}"}
+        )
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            body = resp.read()
+        return json.loads(body) if body else None
+
+    def url(self, notebook: str) -> str:
+        return f"{self.base}/lab/tree/{notebook}?token={self.token}"
+
+    def shut_down_sessions(self) -> None:
+        for session in self.api("sessions"):
+            self.api(f"sessions/{session['id']}", method="DELETE")
+
+    def log_tail(self) -> str:
+        return self.log.read_text(errors="replace")[-3000:] if self.log.exists() else ""
+
+
+@pytest.fixture(scope="module")
+def chromium_path() -> str:
+    pytest.importorskip(
+        "playwright.sync_api",
+        reason="the playwright package is not installed: `pip install playwright` (the project's `browser` extra)",
+    )
+    path = _find_chromium()
+    if path is None:
+        pytest.skip(
+            "no Chromium found: `apt-get install -y chromium` (Debian/Ubuntu), "
+            "or set CNNLESSONS_CHROMIUM to a Chromium or Chrome binary"
+        )
+    return path
+
+
+@pytest.fixture(scope="module")
+def artifacts(repo_root: Path) -> Path:
+    out = repo_root / "artifacts" / "browser"
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+@pytest.fixture(scope="module")
+def lab(chromium_path: str, repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    source = _notebook_dir(repo_root)
+    if not any(source.glob("*.ipynb")):
+        pytest.skip(f"no notebooks in {source} yet")
+    tmp = tmp_path_factory.mktemp("lab")
+    root = tmp / "notebooks"
+    shutil.copytree(source, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    _write_lab_settings(tmp / "settings")
+    env = dict(
+        os.environ,
+        JUPYTER_CONFIG_DIR=str(tmp / "config"),
+        JUPYTER_DATA_DIR=str(tmp / "data"),
+        JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
+        JUPYTERLAB_SETTINGS_DIR=str(tmp / "settings"),
+        JUPYTERLAB_WORKSPACES_DIR=str(tmp / "workspaces"),
+        IPYTHONDIR=str(tmp / "ipython"),
+        PYTHONUNBUFFERED="1",
+    )
+    port, token = _free_port(), secrets.token_hex(16)
+    log = tmp / "jupyterlab.log"
+    cmd = [
+        sys.executable, "-m", "jupyterlab", "--no-browser",
+        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:  # CI containers run as root
+        cmd.append("--allow-root")
+    with open(log, "wb") as log_file:
+        proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+    server = Lab(root, port, token, proc, log)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"JupyterLab exited with code {proc.returncode}:\n{server.log_tail()}")
+            try:
+                server.api("status")
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"JupyterLab did not answer on port {port} in 90 s:\n{server.log_tail()}")
+                time.sleep(0.5)
+        yield server
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path: str):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser, lab: Lab):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+        lab.shut_down_sessions()
+
+
+def _open(page, lab: Lab, notebook: str) -> None:
+    page.goto(lab.url(notebook))
+    page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").first.wait_for(state="attached")
+    page.locator(".jp-NotebookPanel .jp-Notebook.jp-mod-commandMode, .jp-NotebookPanel .jp-Notebook.jp-mod-editMode").first.wait_for()
+
+
+def _shown_errors(page) -> list[str]:
+    """Text of every rendered output that looks like an exception, as the student would see it."""
+    texts = page.locator(".jp-NotebookPanel .jp-OutputArea-output").all_inner_texts()
+    return [text[:800] for text in texts if ERROR_TEXT.search(text)]
+
+
+def _stored_errors(path: Path) -> list[str]:
+    nb = nbformat.read(path, as_version=4)
+    return [
+        f"cell {i}: {out.get('ename')}: {out.get('evalue')}"
+        for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
+        for out in cell.get("outputs", []) if out.get("output_type") == "error"
+    ]
+
+
+def _any_started(page, timeout_s: float = 20.0) -> bool:
+    """Whether some code cell shows [*] (queued or running) or an execution count within the time."""
+    prompts = page.locator(".jp-NotebookPanel .jp-CodeCell .jp-InputPrompt")
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if any(re.fullmatch(r"\[(\*|\d+)\]:", t.strip()) for t in prompts.all_inner_texts()):
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def _wait_until_all_ran(page, lab: Lab, n_code: int) -> None:
+    prompts = page.locator(".jp-NotebookPanel .jp-CodeCell .jp-InputPrompt")
+    deadline = time.monotonic() + RUN_TIMEOUT_S
+    while True:
+        texts = [t.strip() for t in prompts.all_inner_texts()]
+        ran = sum(bool(re.fullmatch(r"\[\d+\]:", t)) for t in texts)
+        idle = all(k["execution_state"] == "idle" for k in lab.api("kernels"))
+        if ran == n_code and idle:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"after {RUN_TIMEOUT_S:.0f} s, {ran} of {n_code} code cells have run "
+                f"(prompts: {texts}); errors shown: {_shown_errors(page)}\n"
+                f"JupyterLab's log ends with:\n{lab.log_tail()}"
+            )
+        time.sleep(1.0)
+
+
+def test_start_here_runs_and_slider_changes_cost(page, lab: Lab, artifacts: Path) -> None:
+    path = lab.root / START_NOTEBOOK
+    if not path.exists():
+        pytest.skip(f"{START_NOTEBOOK} is not written yet")
+    n_code = sum(c.cell_type == "code" for c in nbformat.read(path, as_version=4).cells)
+
+    _open(page, lab, START_NOTEBOOK)
+    # Wait for the kernel as a student would (the status circle turns idle), then Run > Run All Cells.
+    page.locator('.jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for(timeout=120_000)
+    started = time.monotonic()
+    for attempt in range(3):
+        page.locator(".jp-NotebookPanel .jp-Cell").first.click()  # the notebook becomes the current widget
+        # The stored outputs and execution counts go first, so that what is checked below is this run's.
+        page.get_by_role("menuitem", name="Edit", exact=True).click()
+        page.get_by_role("menuitem", name=re.compile(r"^Clear Outputs of All Cells")).click()
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt')]"
+            ".every(p => !/\\d/.test(p.innerText))"
+        )
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
+        if _any_started(page):
+            break
+    else:
+        raise AssertionError(f"Run > Run All Cells started no cell: {lab.log_tail()}")
+    _wait_until_all_ran(page, lab, n_code)
+    print(f"{START_NOTEBOOK} ran in the browser in {time.monotonic() - started:.0f} s")
+    page.screenshot(path=artifacts / "00_start_here_ran.png")
+
+    errors = _shown_errors(page)
+    assert not errors, f"cells show errors after Run All: {errors}"
+
+    # The channel widget: its cost readout carries the class cnnlessons-cost.
+    cost = page.locator(".cnnlessons-cost").first
+    cost.wait_for()
+    cell = page.locator(".jp-NotebookPanel .jp-CodeCell", has=page.locator(".cnnlessons-cost")).first
+    cell.scroll_into_view_if_needed()
+    before = cost.inner_text()
+    handle = cell.locator(".widget-slider .noUi-handle").first
+    handle.focus()
+    handle.press("ArrowRight")
+    try:
+        page.wait_for_function(
+            "([el, old]) => el.innerText !== old", arg=[cost.element_handle(), before], timeout=20_000
+        )
+    except Exception:  # playwright's TimeoutError: try the editable readout, as a student might
+        readout = cell.locator(".widget-slider .widget-readout").first
+        readout.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.type(str(_slider_value(cell) + 1))
+        page.keyboard.press("Enter")
+        page.wait_for_function(
+            "([el, old]) => el.innerText !== old", arg=[cost.element_handle(), before], timeout=20_000
+        )
+    after = cost.inner_text()
+    cell.screenshot(path=artifacts / "00_channel_widget_moved.png")
+    assert after != before, f"moving the slider left the cost at {before!r}"
+    assert not _shown_errors(page), "moving the slider produced an error output"
+
+
+def _slider_value(cell) -> int:
+    return int(cell.locator(".widget-slider .widget-readout").first.inner_text().strip())
+
+
+def _lesson_notebooks(repo_root: Path) -> list[str]:
+    names = sorted(p.name for p in _notebook_dir(repo_root).glob("[0-9][0-9]_*.ipynb"))
+    return names or ["(none yet)"]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "notebook_name" in metafunc.fixturenames:
+        repo_root = Path(__file__).resolve().parents[1]
+        metafunc.parametrize("notebook_name", _lesson_notebooks(repo_root))
+
+
+def test_notebook_renders_without_errors(page, lab: Lab, artifacts: Path, notebook_name: str) -> None:
+    path = lab.root / notebook_name
+    if not path.exists():
+        pytest.skip("no lesson notebooks yet")
+    nb = nbformat.read(path, as_version=4)
+    assert not _stored_errors(path), f"{notebook_name} stores error outputs: {_stored_errors(path)}"
+
+    _open(page, lab, notebook_name)
+    cells = page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell")
+    page.wait_for_function(
+        "n => document.querySelectorAll('.jp-NotebookPanel .jp-Notebook .jp-Cell').length >= n",
+        arg=len(nb.cells),
+    )
+    assert cells.count() == len(nb.cells)
+    n_images = sum(
+        "image/png" in out.get("data", {})
+        for c in nb.cells if c.cell_type == "code" for out in c.get("outputs", [])
+    )
+    page.wait_for_function(
+        "n => document.querySelectorAll('.jp-NotebookPanel .jp-RenderedImage img').length >= n",
+        arg=n_images,
+    )
+    n_markdown = sum(c.cell_type == "markdown" for c in nb.cells)
+    assert page.locator(".jp-NotebookPanel .jp-MarkdownCell .jp-RenderedMarkdown").count() == n_markdown
+    page.screenshot(path=artifacts / f"{Path(notebook_name).stem}_opened.png")
+    errors = _shown_errors(page)
+    assert not errors, f"{notebook_name} shows errors when opened: {errors}"
