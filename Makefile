@@ -8,12 +8,12 @@ SANITIZE := tests/nbval_sanitize.cfg
 # Two pytest workers; nbval needs --dist loadscope so one notebook's cells stay on one worker.
 WORKERS ?= 2
 
-.PHONY: lab test unit notebooks run-notebook run-notebooks bench clean-venv
+.PHONY: lab test unit notebooks run-notebook run-notebooks bench clean-venv chromium
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade --quiet pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -e ".[test,browser]"
 	@touch $(STAMP)
 
 lab: $(STAMP)
@@ -44,3 +44,8 @@ bench: $(STAMP)
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Chromium for the browser test (tests/test_browser.py), with apt when missing; .ci/run calls it.
+# The playwright package itself comes with the `browser` extra above.
+chromium:
+	bash scripts/install_chromium.sh
