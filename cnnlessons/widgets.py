@@ -1,0 +1,269 @@
+"""Channel widgets: move a slider, see what a block costs.
+
+``channel_explorer(build, input_size=..., c=(4, 64, 4, 16))`` shows one slider per channel
+count. Each change rebuilds the block on the meta device (shapes only, no weights, no memory),
+measures it and updates, in place, the parameters, mult-adds, output shape and a bar chart of
+the cost of each branch (top-level child). A value the block cannot take shows a message in
+the widget instead of a traceback.
+
+In plain Python (tests, a notebook cell that checks the numbers) set
+``explorer.sliders["c"].value = 32`` and read ``explorer.text`` or ``explorer.result``.
+"""
+from __future__ import annotations
+
+import html
+import inspect
+import re
+from typing import Any, Callable
+
+import torch
+from torch import nn
+
+# CSS classes the browser test (and a curious student's inspector) can find.
+COST_CLASS = "cnnlessons-cost"        # the readout: parameters, mult-adds, output shape, or the problem
+BARS_CLASS = "cnnlessons-branch-bars"  # the bar chart of cost per branch
+ERROR_CLASS = "cnnlessons-error"       # added to the readout while a value is impossible
+
+
+def _count(module: nn.Module, input_size: tuple[int, ...]) -> dict[str, Any]:
+    """Parameters, mult-adds and output shape of ``module`` on a meta input, in total and per branch.
+
+    Uses ``cnnlessons.trace`` (the package's single source of counts).
+    """
+    try:
+        from .trace import trace
+    except ModuleNotFoundError:  # TEMPORARY until cnnlessons.trace lands
+        return _count_with_flop_counter(module, input_size)
+
+    table = trace(module, input_size)
+    branches = []
+    for row in _group_rows(table.by_group(depth=1)):
+        branches.append(row)
+    return {
+        "params": int(table.total_params),
+        "mult_adds": int(table.total_mult_adds),
+        "output_shape": tuple(table.output_shape),
+        "branches": branches,
+    }
+
+
+def _count_with_flop_counter(module: nn.Module, input_size: tuple[int, ...]) -> dict[str, Any]:
+    """Fallback while cnnlessons.trace is missing: torch's flop counter on the meta device."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    device = next((p.device for p in module.parameters()), torch.device("meta"))
+    x = torch.empty(input_size, device=device)
+    counter = FlopCounterMode(display=False)
+    with counter, torch.no_grad():
+        out = module(x)
+    flops = {k: sum(v.values()) for k, v in counter.get_flop_counts().items()}
+    root = type(module).__name__
+    branches = [
+        (name, sum(p.numel() for p in child.parameters()), flops.get(f"{root}.{name}", 0) // 2)
+        for name, child in module.named_children()
+    ]
+    out = out[0] if isinstance(out, (tuple, list)) else out
+    return {
+        "params": sum(p.numel() for p in module.parameters()),
+        "mult_adds": flops.get("Global", 0) // 2,
+        "output_shape": tuple(out.shape),
+        "branches": branches,
+    }
+
+
+def _group_rows(groups: Any) -> list[tuple[str, int, int]]:
+    """``TraceTable.by_group`` rows as (name, params, mult_adds)."""
+    if isinstance(groups, dict):
+        items = groups.items()
+    else:
+        items = [(_field(g, "name", 0), g) for g in groups]
+    rows = []
+    for name, g in items:
+        rows.append((str(name), int(_field(g, "params", 1)), int(_field(g, "mult_adds", 2))))
+    return rows
+
+
+def _field(obj: Any, name: str, index: int) -> Any:
+    if isinstance(obj, dict):
+        return obj[name]
+    if hasattr(obj, name):
+        return getattr(obj, name)
+    return obj[index]
+
+
+def _short(n: float) -> str:
+    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(n) >= size:
+            return f"{n / size:.2f} {unit}"
+    return f"{n:.0f}"
+
+
+def _shape(shape: Any) -> str:
+    if shape and isinstance(shape[0], (tuple, list, torch.Size)):
+        return ", ".join(_shape(s) for s in shape)
+    return " x ".join(str(int(s)) for s in shape)
+
+
+def _parse_range(name: str, spec: Any) -> tuple[int, int, int, int]:
+    """(min, max), (min, max, step) or (min, max, step, value) -> (min, max, step, value)."""
+    if not isinstance(spec, (tuple, list)) or not 2 <= len(spec) <= 4:
+        raise ValueError(
+            f"{name}={spec!r}: give a slider range as (min, max), (min, max, step) or "
+            f"(min, max, step, value), e.g. {name}=(4, 64, 4, 16); a plain int is passed to build unchanged"
+        )
+    lo, hi = int(spec[0]), int(spec[1])
+    step = int(spec[2]) if len(spec) > 2 else 1
+    value = int(spec[3]) if len(spec) > 3 else lo
+    if not (lo <= value <= hi and step > 0):
+        raise ValueError(f"{name}={spec!r}: need min <= value <= max and step > 0")
+    return lo, hi, step, value
+
+
+class ChannelExplorer:
+    """Sliders for a block's channel counts and its cost, updated in place.
+
+    ``.sliders`` maps each argument name to its IntSlider; ``.values`` holds the current values;
+    ``.readout`` is the HTML widget with the costs (CSS class ``cnnlessons-cost``), ``.bars``
+    the per-branch bar chart, ``.text`` the readout as plain text, ``.result`` the numbers
+    (``params``, ``mult_adds``, ``output_shape``, ``branches``) or ``error``.
+    """
+
+    def __init__(self, build: Callable[..., nn.Module], input_size: tuple[int, ...],
+                 ranges: dict[str, Any], fixed: dict[str, Any], title: str | None = None) -> None:
+        import ipywidgets as widgets
+
+        self.build, self.input_size, self.fixed = build, tuple(int(s) for s in input_size), fixed
+        self._check_names(list(ranges) + list(fixed))
+        self.sliders: dict[str, Any] = {}
+        for name, spec in ranges.items():
+            lo, hi, step, value = _parse_range(name, spec)
+            self.sliders[name] = widgets.IntSlider(
+                value=value, min=lo, max=hi, step=step, description=name,
+                continuous_update=False, readout=True, style={"description_width": "initial"},
+                layout=widgets.Layout(width="460px"),
+            )
+        self.readout = widgets.HTML()
+        self.readout.add_class(COST_CLASS)
+        self.bars = widgets.HTML()
+        self.bars.add_class(BARS_CLASS)
+        name = title or getattr(build, "__name__", "build")
+        heading = widgets.HTML(
+            f"<b>{html.escape(name)}</b> on an input of {_shape(self.input_size)} "
+            "(move a slider, or click its number and type a value)"
+        )
+        self.widget = widgets.VBox([heading, *self.sliders.values(), self.readout, self.bars])
+        self.result: dict[str, Any] = {}
+        for slider in self.sliders.values():
+            slider.observe(self.update, names="value")
+        self.update()
+
+    def _check_names(self, names: list[str]) -> None:
+        try:
+            params = inspect.signature(self.build).parameters
+        except (TypeError, ValueError):  # a builtin or C callable: let build() complain
+            return
+        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+            return
+        unknown = [n for n in names if n not in params]
+        if unknown:
+            raise TypeError(
+                f"build has no argument named {', '.join(map(repr, unknown))}; "
+                f"its arguments are {', '.join(params) or '(none)'}. Name each slider after one of them."
+            )
+
+    @property
+    def values(self) -> dict[str, int]:
+        """The sliders' current values, by argument name."""
+        return {name: slider.value for name, slider in self.sliders.items()}
+
+    @property
+    def text(self) -> str:
+        """The readout as plain text (what the student reads)."""
+        return html.unescape(re.sub(r"<[^>]+>", "", self.readout.value)).strip()
+
+    def measure(self, values: dict[str, int]) -> dict[str, Any]:
+        """Build the block with ``values`` on the meta device and count it; ``error`` when that fails."""
+        kwargs = {**self.fixed, **values}
+        args = ", ".join(f"{k}={v}" for k, v in kwargs.items())
+        try:
+            with torch.device("meta"):
+                module = self.build(**kwargs)
+        except Exception as exc:  # the student's values are impossible: say why, never raise
+            return {"error": f"build({args}) cannot be built: {type(exc).__name__}: {exc}"}
+        if not isinstance(module, nn.Module):
+            return {"error": f"build({args}) returned a {type(module).__name__}, not an nn.Module"}
+        try:
+            return _count(module, self.input_size)
+        except Exception as exc:
+            message = str(getattr(exc, "args", [exc])[0]) if getattr(exc, "args", None) else str(exc)
+            return {"error": f"build({args}) fails on an input of {_shape(self.input_size)}: "
+                             f"{type(exc).__name__}: {message}. Check that the block reads "
+                             f"{self.input_size[1]} input channels and that its output still fits."}
+
+    def update(self, change: Any = None) -> None:
+        """Rebuild with the sliders' values and refresh the readout and the bars."""
+        self.result = self.measure(self.values)
+        if "error" in self.result:
+            self.readout.add_class(ERROR_CLASS)
+            self.readout.value = (
+                f"<div style='color:#b00020'><b>Not possible:</b> {html.escape(self.result['error'])}</div>"
+            )
+            self.bars.value = ""
+            return
+        self.readout.remove_class(ERROR_CLASS)
+        r = self.result
+        self.readout.value = (
+            f"<div><b>parameters</b> {r['params']:,} &nbsp;|&nbsp; <b>mult-adds</b> {r['mult_adds']:,} "
+            f"({_short(r['mult_adds'])}) &nbsp;|&nbsp; <b>output</b> {_shape(r['output_shape'])}</div>"
+        )
+        self.bars.value = _bar_chart(r["branches"], r["mult_adds"], r["params"])
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+
+def _bar_chart(branches: list[tuple[str, int, int]], total_mult_adds: int, total_params: int) -> str:
+    """Per-branch cost as HTML bars: mult-adds (blue) and parameters (orange), share of the total."""
+    if not branches:
+        return ""
+    rows = []
+    for name, params, mult_adds in branches:
+        if not params and not mult_adds:  # activations, pools: nothing to draw
+            continue
+        ma = mult_adds / total_mult_adds if total_mult_adds else 0.0
+        pa = params / total_params if total_params else 0.0
+        rows.append(
+            "<tr>"
+            f"<td style='padding-right:8px;font-family:monospace'>{html.escape(name)}</td>"
+            f"<td style='width:220px'><div style='background:#1f77b4;height:10px;width:{100 * ma:.1f}%'></div>"
+            f"<div style='background:#ff7f0e;height:10px;width:{100 * pa:.1f}%;margin-top:2px'></div></td>"
+            f"<td style='padding-left:8px'>{_short(mult_adds)} mult-adds ({100 * ma:.0f}%), "
+            f"{params:,} params ({100 * pa:.0f}%)</td>"
+            "</tr>"
+        )
+    return (
+        "<div><b>Cost per branch</b> (share of the block's total: "
+        "<span style='color:#1f77b4'>&#9632; mult-adds</span>, "
+        "<span style='color:#ff7f0e'>&#9632; parameters</span>)</div>"
+        f"<table style='border-collapse:collapse'>{''.join(rows)}</table>"
+    )
+
+
+def channel_explorer(build: Callable[..., nn.Module], *, input_size: tuple[int, ...], title: str | None = None,
+                     **ranges: Any) -> ChannelExplorer:
+    """One slider per channel count of ``build``; shows the block's cost, updated on each change.
+
+    ``ranges`` maps argument names of ``build`` to ``(min, max)``, ``(min, max, step)`` or
+    ``(min, max, step, value)``; a plain int is passed to ``build`` unchanged. ``input_size`` is
+    the input's shape with the batch, e.g. ``(1, 192, 28, 28)``. Example::
+
+        cl.channel_explorer(lambda c_reduce: Bottleneck1x1(192, c_reduce, 64),
+                            input_size=(1, 192, 28, 28), c_reduce=(4, 192, 4, 16))
+    """
+    sliders = {k: v for k, v in ranges.items() if not isinstance(v, int)}
+    fixed = {k: v for k, v in ranges.items() if isinstance(v, int)}
+    if not sliders:
+        raise ValueError("channel_explorer needs at least one slider range, e.g. c=(4, 64, 4, 16)")
+    return ChannelExplorer(build, input_size, sliders, fixed, title)
