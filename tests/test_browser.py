@@ -33,6 +33,7 @@ nbformat = pytest.importorskip("nbformat")
 pytestmark = pytest.mark.browser
 
 START_NOTEBOOK = "00_start_here.ipynb"
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook tab in front
 # Seconds for notebook 00 to run top to bottom; its budget is about 2 minutes on an idle 2-core CPU.
 RUN_TIMEOUT_S = float(os.environ.get("CNNLESSONS_BROWSER_RUN_TIMEOUT", "420"))
 # What a traceback or an exception line looks like in a rendered output.
@@ -91,7 +92,7 @@ class Lab:
         return json.loads(body) if body else None
 
     def url(self, notebook: str) -> str:
-        return f"{self.base}/lab/tree/{notebook}?token={self.token}"
+        return f"{self.base}/lab/tree/{notebook}?token={self.token}&reset"  # reset: no tabs restored
 
     def shut_down_sessions(self) -> None:
         for session in self.api("sessions"):
@@ -203,13 +204,13 @@ def page(browser, lab: Lab):
 
 def _open(page, lab: Lab, notebook: str) -> None:
     page.goto(lab.url(notebook))
-    page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").first.wait_for(state="attached")
-    page.locator(".jp-NotebookPanel .jp-Notebook.jp-mod-commandMode, .jp-NotebookPanel .jp-Notebook.jp-mod-editMode").first.wait_for()
+    page.locator(f"{PANEL} .jp-Notebook .jp-Cell").first.wait_for(state="attached")
+    page.locator(f"{PANEL} .jp-Notebook:is(.jp-mod-commandMode, .jp-mod-editMode)").first.wait_for()
 
 
 def _shown_errors(page) -> list[str]:
     """Text of every rendered output that looks like an exception, as the student would see it."""
-    texts = page.locator(".jp-NotebookPanel .jp-OutputArea-output").all_inner_texts()
+    texts = page.locator(f"{PANEL} .jp-OutputArea-output").all_inner_texts()
     return [text[:800] for text in texts if ERROR_TEXT.search(text)]
 
 
@@ -224,7 +225,7 @@ def _stored_errors(path: Path) -> list[str]:
 
 def _any_started(page, timeout_s: float = 20.0) -> bool:
     """Whether some code cell shows [*] (queued or running) or an execution count within the time."""
-    prompts = page.locator(".jp-NotebookPanel .jp-CodeCell .jp-InputPrompt")
+    prompts = page.locator(f"{PANEL} .jp-CodeCell .jp-InputPrompt")
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if any(re.fullmatch(r"\[(\*|\d+)\]:", t.strip()) for t in prompts.all_inner_texts()):
@@ -234,7 +235,7 @@ def _any_started(page, timeout_s: float = 20.0) -> bool:
 
 
 def _wait_until_all_ran(page, lab: Lab, n_code: int) -> None:
-    prompts = page.locator(".jp-NotebookPanel .jp-CodeCell .jp-InputPrompt")
+    prompts = page.locator(f"{PANEL} .jp-CodeCell .jp-InputPrompt")
     deadline = time.monotonic() + RUN_TIMEOUT_S
     while True:
         texts = [t.strip() for t in prompts.all_inner_texts()]
@@ -259,16 +260,16 @@ def test_start_here_runs_and_slider_changes_cost(page, lab: Lab, artifacts: Path
 
     _open(page, lab, START_NOTEBOOK)
     # Wait for the kernel as a student would (the status circle turns idle), then Run > Run All Cells.
-    page.locator('.jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for(timeout=120_000)
+    page.locator(f'{PANEL} .jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for(timeout=120_000)
     started = time.monotonic()
     for attempt in range(3):
-        page.locator(".jp-NotebookPanel .jp-Cell").first.click()  # the notebook becomes the current widget
+        page.locator(f"{PANEL} .jp-Cell").first.click()  # the notebook becomes the current widget
         # The stored outputs and execution counts go first, so that what is checked below is this run's.
         page.get_by_role("menuitem", name="Edit", exact=True).click()
         page.get_by_role("menuitem", name=re.compile(r"^Clear Outputs of All Cells")).click()
         page.wait_for_function(
-            "() => [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt')]"
-            ".every(p => !/\\d/.test(p.innerText))"
+            "sel => [...document.querySelectorAll(sel)].every(p => !/\\d/.test(p.innerText))",
+            arg=f"{PANEL} .jp-CodeCell .jp-InputPrompt",
         )
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
@@ -284,35 +285,57 @@ def test_start_here_runs_and_slider_changes_cost(page, lab: Lab, artifacts: Path
     assert not errors, f"cells show errors after Run All: {errors}"
 
     # The channel widget: its cost readout carries the class cnnlessons-cost.
-    cost = page.locator(".cnnlessons-cost").first
+    cost = page.locator(f"{PANEL} .cnnlessons-cost").first
     cost.wait_for()
-    cell = page.locator(".jp-NotebookPanel .jp-CodeCell", has=page.locator(".cnnlessons-cost")).first
+    cell = page.locator(f"{PANEL} .jp-CodeCell", has=page.locator(".cnnlessons-cost")).first
     cell.scroll_into_view_if_needed()
     before = cost.inner_text()
     handle = cell.locator(".widget-slider .noUi-handle").first
+    value = float(handle.get_attribute("aria-valuenow"))
+    key = "ArrowLeft" if value >= float(handle.get_attribute("aria-valuemax")) else "ArrowRight"
     handle.focus()
-    handle.press("ArrowRight")
-    try:
-        page.wait_for_function(
-            "([el, old]) => el.innerText !== old", arg=[cost.element_handle(), before], timeout=20_000
-        )
-    except Exception:  # playwright's TimeoutError: try the editable readout, as a student might
+    handle.press(key)  # one step, as a student would with the keyboard
+    if not _changes(page, cost, before):
+        # Typing into the editable readout, the other way a student sets a value.
         readout = cell.locator(".widget-slider .widget-readout").first
         readout.click()
         page.keyboard.press("Control+A")
-        page.keyboard.type(str(_slider_value(cell) + 1))
+        page.keyboard.type(str(int(value) + (1 if key == "ArrowRight" else -1)))
         page.keyboard.press("Enter")
-        page.wait_for_function(
-            "([el, old]) => el.innerText !== old", arg=[cost.element_handle(), before], timeout=20_000
-        )
+        _changes(page, cost, before)
     after = cost.inner_text()
     cell.screenshot(path=artifacts / "00_channel_widget_moved.png")
+    assert float(handle.get_attribute("aria-valuenow")) != value, "the slider did not move"
     assert after != before, f"moving the slider left the cost at {before!r}"
     assert not _shown_errors(page), "moving the slider produced an error output"
+    _shoot_outputs(page, artifacts)
 
 
-def _slider_value(cell) -> int:
-    return int(cell.locator(".widget-slider .widget-readout").first.inner_text().strip())
+def _changes(page, locator, old: str, timeout_ms: int = 20_000) -> bool:
+    """Whether the element's text differs from old within the time (the kernel answers the slider)."""
+    try:
+        page.wait_for_function(
+            "([el, old]) => el.innerText !== old", arg=[locator.element_handle(), old], timeout=timeout_ms
+        )
+        return True
+    except Exception:  # playwright's TimeoutError
+        return False
+
+
+def _shoot_outputs(page, artifacts: Path) -> None:
+    """Artifacts for the README: the outputs of the cells that train, trace and show the widget."""
+    for snippet, name in (("fit(", "live_curves"), ("trace(", "trace"), ("channel_explorer(", "channel_widget")):
+        cell = page.locator(f"{PANEL} .jp-CodeCell", has=page.locator(".jp-InputArea", has_text=snippet)).last
+        if cell.count() and cell.locator(".jp-OutputArea").count():
+            output = cell.locator(".jp-OutputArea").first
+            output.scroll_into_view_if_needed()
+            output.screenshot(path=artifacts / f"00_{name}.png")
+
+
+def _wait_for_count(page, selector: str, n: int) -> None:
+    page.wait_for_function(
+        "([sel, n]) => document.querySelectorAll(sel).length >= n", arg=[selector, n]
+    )
 
 
 def _lesson_notebooks(repo_root: Path) -> list[str]:
@@ -334,22 +357,16 @@ def test_notebook_renders_without_errors(page, lab: Lab, artifacts: Path, notebo
     assert not _stored_errors(path), f"{notebook_name} stores error outputs: {_stored_errors(path)}"
 
     _open(page, lab, notebook_name)
-    cells = page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell")
-    page.wait_for_function(
-        "n => document.querySelectorAll('.jp-NotebookPanel .jp-Notebook .jp-Cell').length >= n",
-        arg=len(nb.cells),
-    )
+    cells = page.locator(f"{PANEL} .jp-Notebook .jp-Cell")
+    _wait_for_count(page, f"{PANEL} .jp-Notebook .jp-Cell", len(nb.cells))
     assert cells.count() == len(nb.cells)
     n_images = sum(
         "image/png" in out.get("data", {})
         for c in nb.cells if c.cell_type == "code" for out in c.get("outputs", [])
     )
-    page.wait_for_function(
-        "n => document.querySelectorAll('.jp-NotebookPanel .jp-RenderedImage img').length >= n",
-        arg=n_images,
-    )
+    _wait_for_count(page, f"{PANEL} .jp-RenderedImage img", n_images)
     n_markdown = sum(c.cell_type == "markdown" for c in nb.cells)
-    assert page.locator(".jp-NotebookPanel .jp-MarkdownCell .jp-RenderedMarkdown").count() == n_markdown
+    assert page.locator(f"{PANEL} .jp-MarkdownCell .jp-RenderedMarkdown").count() == n_markdown
     page.screenshot(path=artifacts / f"{Path(notebook_name).stem}_opened.png")
     errors = _shown_errors(page)
     assert not errors, f"{notebook_name} shows errors when opened: {errors}"
