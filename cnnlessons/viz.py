@@ -47,7 +47,7 @@ def show_digits(
         ax.axis("off")
         if i >= n:
             continue
-        ax.imshow(pixels[i, 0], cmap="gray", vmin=0, vmax=1)
+        ax.imshow(pixels[i, 0].numpy(), cmap="gray", vmin=0, vmax=1)
         label = None if labels is None else int(labels[i])
         pred = None if predictions is None else int(predictions[i])
         if label is not None and pred is not None:
