@@ -1,0 +1,594 @@
+"""The training loop every lesson uses: ``fit`` -> ``History``, and ``evaluate``.
+
+Why it is fast without being clever:
+- the images live in one tensor on the device; each step slices a batch out of a seeded random
+  permutation (no DataLoader, no per-image PIL transforms);
+- on a CUDA GPU the whole step (forward, loss, backward, optimizer step) is captured once as a
+  CUDA graph and replayed, so Python and kernel-launch overhead disappear;
+- losses stay on the device and are copied to the host in chunks, not with ``.item()`` per step.
+
+Read ``fit`` top to bottom: check the inputs, set up, loop over steps, evaluate, return.
+No matplotlib here: live curves live in ``live.py`` and are imported only when drawn.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .device import pick_device
+
+Data = tuple[torch.Tensor, torch.Tensor]
+LossFn = Callable[[Any, torch.Tensor], torch.Tensor]
+
+# Defaults measured on the seeds' InceptionA net (benchmarks/bench_fit.py, results in
+# benchmarks/results/fit_*.md): batch 256 runs ~2x faster per image than batch 64 on a 2-core
+# CPU, and the seeds' lr 0.01 scaled linearly with the batch (x4) keeps the accuracy.
+DEFAULT_BATCH_SIZE = 256
+DEFAULT_LR = {"sgd": 0.04, "adam": 1e-3}
+DEFAULT_MOMENTUM = 0.5
+_CUDA_GRAPH_WARMUP = 3
+
+
+# ---------------------------------------------------------------------------------------------
+# History: what a run leaves behind
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class History:
+    """Everything ``fit`` measured. Accuracies are fractions (0.98 = 98%).
+
+    Per step: ``step_loss`` and ``step_acc`` (the training batch's accuracy).
+    Per evaluation (each epoch end, or every ``eval_every`` steps): ``eval_step``,
+    ``eval_epoch``, ``train_loss`` / ``train_acc`` (mean over the training batches since the
+    previous evaluation) and ``test_loss`` / ``test_acc`` (the whole test set, eval mode).
+    """
+
+    label: str | None = None
+    device: str = "cpu"
+    batch_size: int = 0
+    step_loss: list[float] = field(default_factory=list)
+    step_acc: list[float] = field(default_factory=list)
+    eval_step: list[int] = field(default_factory=list)
+    eval_epoch: list[float] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    train_acc: list[float] = field(default_factory=list)
+    test_loss: list[float] = field(default_factory=list)
+    test_acc: list[float] = field(default_factory=list)
+    images_seen: int = 0
+    train_time: float = 0.0   # seconds in training steps (evaluation excluded)
+    wall_time: float = 0.0    # seconds for the whole call
+    interrupted: bool = False
+    cuda_graph: bool = False
+    channels_last: bool = False
+
+    @property
+    def steps(self) -> int:
+        return len(self.step_loss)
+
+    @property
+    def images_per_s(self) -> float:
+        return self.images_seen / self.train_time if self.train_time > 0 else 0.0
+
+    @property
+    def final_test_acc(self) -> float | None:
+        return self.test_acc[-1] if self.test_acc else None
+
+    @property
+    def final_train_loss(self) -> float | None:
+        return self.train_loss[-1] if self.train_loss else None
+
+    def steps_to(self, accuracy: float = 0.95, window: int = 20) -> int | None:
+        """First step at which the running mean of batch accuracy reaches ``accuracy``."""
+        run = smooth(self.step_acc, window)
+        return next((i + 1 for i, a in enumerate(run) if a >= accuracy), None)
+
+    def summary(self) -> str:
+        """One line: label, steps, final losses and accuracies, speed, device."""
+        parts = [self.label or "run", f"{self.steps} steps"]
+        if self.train_loss:
+            parts.append(f"train loss {self.train_loss[-1]:.3f} acc {100 * self.train_acc[-1]:.1f}%")
+        if self.test_acc:
+            parts.append(f"test loss {self.test_loss[-1]:.3f} acc {100 * self.test_acc[-1]:.2f}%")
+        parts.append(f"{self.images_per_s:,.0f} img/s on {self.device}, {self.wall_time:.1f} s")
+        if self.interrupted:
+            parts.append("INTERRUPTED")
+        return " | ".join(parts)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def smooth(values: Sequence[float], window: int) -> list[float]:
+    """Trailing running mean (the first points average what exists so far)."""
+    out, total = [], 0.0
+    for i, v in enumerate(values):
+        total += v
+        if i >= window:
+            total -= values[i - window]
+        out.append(total / min(i + 1, window))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Losses
+# ---------------------------------------------------------------------------------------------
+def main_output(outputs: Any) -> torch.Tensor:
+    """The main logits of a model that may return several outputs (GoogLeNet's (main, aux...))."""
+    if isinstance(outputs, (tuple, list)):
+        return outputs[0]
+    return outputs
+
+
+def cross_entropy(outputs: Any, labels: torch.Tensor) -> torch.Tensor:
+    """fit's default loss. A tuple of outputs is refused: say how to weigh the extra heads."""
+    if isinstance(outputs, (tuple, list)):
+        raise TypeError(
+            f"the model returned {len(outputs)} outputs (for example GoogLeNet's main and auxiliary "
+            "logits in train mode), and the default loss does not know how to weigh them. Pass "
+            "loss_fn=cnnlessons.train.aux_loss() for main + 0.3 x (aux1 + aux2), or your own "
+            "loss_fn(outputs, labels)."
+        )
+    return F.cross_entropy(outputs, labels)
+
+
+def aux_loss(weight: float = 0.3) -> LossFn:
+    """GoogLeNet's training loss: main + ``weight`` x (sum of auxiliary losses).
+
+    Works on a plain tensor too (eval mode returns only the main logits).
+    """
+
+    def loss_fn(outputs: Any, labels: torch.Tensor) -> torch.Tensor:
+        if not isinstance(outputs, (tuple, list)):
+            return F.cross_entropy(outputs, labels)
+        main, *aux = outputs
+        loss = F.cross_entropy(main, labels)
+        for a in aux:
+            loss = loss + weight * F.cross_entropy(a, labels)
+        return loss
+
+    return loss_fn
+
+
+# ---------------------------------------------------------------------------------------------
+# evaluate
+# ---------------------------------------------------------------------------------------------
+@torch.no_grad()
+def evaluate(
+    model: nn.Module,
+    data: Data,
+    batch_size: int = 1000,
+    device: torch.device | str | None = None,
+) -> tuple[float, float]:
+    """(mean cross-entropy loss, accuracy) over ``data``, in eval mode, without gradients.
+
+    Runs on the model's device unless ``device`` is given; the mode the model was in is restored.
+    """
+    images, labels = _check_data(data, "data")
+    if device is None:
+        device = _model_device(model)
+    was_training = model.training
+    model.eval()
+    loss_sum = torch.zeros((), device=device)
+    correct = torch.zeros((), device=device, dtype=torch.long)
+    try:
+        for i in range(0, len(images), batch_size):
+            x = images[i:i + batch_size].to(device, non_blocking=True)
+            y = labels[i:i + batch_size].to(device, non_blocking=True)
+            logits = main_output(_forward_checked(model, x))
+            loss_sum += F.cross_entropy(logits, y, reduction="sum")
+            correct += (logits.argmax(1) == y).sum()
+    finally:
+        model.train(was_training)
+    n = max(len(images), 1)
+    return loss_sum.item() / n, correct.item() / n
+
+
+# ---------------------------------------------------------------------------------------------
+# fit
+# ---------------------------------------------------------------------------------------------
+def fit(
+    model: nn.Module,
+    train_data: Data,
+    test_data: Data | None = None,
+    epochs: int = 1,
+    *,
+    steps: int | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    lr: float | None = None,
+    optimizer: str | Callable[..., torch.optim.Optimizer] = "sgd",
+    momentum: float = DEFAULT_MOMENTUM,
+    weight_decay: float = 0.0,
+    schedule: str | None = None,
+    loss_fn: LossFn | None = None,
+    augment: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    on_step: Callable[[nn.Module, int, torch.Tensor], None] | None = None,
+    device: torch.device | str | None = None,
+    seed: int = 0,
+    live: bool | None = None,
+    progress: bool | None = None,
+    label: str | None = None,
+    eval_every: int | None = None,
+    channels_last: bool | None = None,
+    cuda_graph: bool | None = None,
+) -> History:
+    """Train ``model`` in place on ``train_data = (images, labels)``; return a ``History``.
+
+    - ``epochs`` passes over the data, or exactly ``steps`` optimizer steps when given.
+    - ``optimizer``: "sgd" (with ``momentum``), "adam", or a function ``params -> Optimizer``.
+      ``lr=None`` picks 0.04 for SGD (the seeds' 0.01 scaled to batch 256) and 1e-3 for Adam.
+    - ``schedule="onecycle"`` warms the lr up to ``lr`` and anneals it to ~0 over the run.
+    - ``loss_fn(outputs, labels)``: cross-entropy by default; ``aux_loss()`` for GoogLeNet.
+    - ``augment(images) -> images``: batched, on the device (see ``cnnlessons.augment``).
+    - ``on_step(model, step, loss)``: called after backward, before the optimizer step
+      (gradients are there to inspect, e.g. their norms).
+    - ``seed`` fixes the batch order and the global torch RNG (dropout, augmentation).
+    - ``live``: curves drawn in place in a notebook (default there), a text line per
+      evaluation elsewhere; ``progress=False`` silences the text.
+    - ``eval_every=n``: evaluate every n steps instead of at each epoch end.
+    - ``channels_last`` / ``cuda_graph``: speed switches, on where they measured faster.
+      With a CUDA graph the batch size is fixed, so each epoch drops its last partial batch.
+    Ctrl-C (Kernel > Interrupt) stops training and returns the History so far
+    (``interrupted=True``); the weights keep what they learned.
+    """
+    t_start = time.perf_counter()
+    images, labels = _check_data(train_data, "train_data")
+    if test_data is not None:
+        test_images, test_labels = _check_data(test_data, "test_data")
+    device = torch.device(device) if device is not None else pick_device()
+    _check_positive(epochs=epochs, batch_size=batch_size, steps=steps, eval_every=eval_every)
+    if schedule not in (None, "onecycle"):
+        raise ValueError(f"schedule must be None or 'onecycle', got {schedule!r}")
+    loss_fn = loss_fn or cross_entropy
+
+    torch.manual_seed(seed)
+    order_rng = torch.Generator().manual_seed(seed)
+
+    # --- set up: everything on the device once --------------------------------------------
+    if channels_last is None:
+        channels_last = device.type == "cuda"  # measured: no gain on the CPU here (see results)
+    model.to(device)
+    if channels_last:
+        model.to(memory_format=torch.channels_last)
+    _check_model_fits(model, images, labels, device, augment)
+    x_all = images.to(device)
+    y_all = labels.to(device)
+    test = (test_images.to(device), test_labels.to(device)) if test_data is not None else None
+
+    n = len(x_all)
+    batch_size = min(batch_size, n)
+    want_graph = device.type == "cuda" and cuda_graph is not False
+    blockers = [name for name, v in (("on_step", on_step), ("schedule", schedule)) if v is not None]
+    if want_graph and blockers:
+        if cuda_graph:
+            raise ValueError(f"cuda_graph=True cannot be used with {' and '.join(blockers)}; "
+                             "leave cuda_graph unset to fall back to ordinary steps")
+        want_graph = False
+    steps_per_epoch = n // batch_size if want_graph else math.ceil(n / batch_size)
+    total_steps = steps if steps is not None else epochs * steps_per_epoch
+    n_epochs = math.ceil(total_steps / steps_per_epoch)
+
+    opt = _make_optimizer(optimizer, model, lr, momentum, weight_decay, capturable=want_graph)
+    sched = None
+    if schedule == "onecycle":
+        max_lr = [g["lr"] for g in opt.param_groups]
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=max_lr, total_steps=total_steps)
+
+    hist = History(label=label, device=str(device), batch_size=batch_size,
+                   channels_last=bool(channels_last))
+    record = _Recorder(device)
+    show = _Display(hist, live, progress, total_steps, n_epochs, steps_per_epoch)
+
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    static_x = static_y = graph = graph_rec = None
+    if want_graph:
+        static_x = torch.empty((batch_size, *x_all.shape[1:]), device=device).contiguous(memory_format=fmt)
+        static_y = torch.empty(batch_size, dtype=y_all.dtype, device=device)
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+
+    def eager_step(x: torch.Tensor, y: torch.Tensor, step: int) -> torch.Tensor:
+        opt.zero_grad(set_to_none=True)
+        out = model(x)
+        loss = loss_fn(out, y)
+        loss.backward()
+        if on_step is not None:
+            on_step(model, step, loss.detach())
+        opt.step()
+        if sched is not None:
+            sched.step()
+        return torch.stack([loss.detach(), (main_output(out).argmax(1) == y).sum().to(loss.dtype)])
+
+    def capture() -> None:
+        nonlocal graph, graph_rec
+        torch.cuda.current_stream().wait_stream(side)
+        opt.zero_grad(set_to_none=True)
+        g = torch.cuda.CUDAGraph()
+        try:
+            with torch.cuda.graph(g):
+                graph_rec = eager_step(static_x, static_y, -1)
+            graph = g
+            hist.cuda_graph = True
+        except Exception:  # noqa: BLE001  (a model that cannot be captured runs eagerly)
+            graph = None
+            opt.zero_grad(set_to_none=True)
+            torch.cuda.synchronize()
+
+    # --- the loop ---------------------------------------------------------------------------
+    model.train()
+    step = 0
+    t_train = time.perf_counter()
+    try:
+        while step < total_steps:
+            perm = torch.randperm(n, generator=order_rng).to(device)
+            for b in range(steps_per_epoch):
+                if step >= total_steps:
+                    break
+                idx = perm[b * batch_size:(b + 1) * batch_size]
+                x, y = x_all[idx], y_all[idx]
+                if augment is not None:
+                    x = augment(x)
+                if channels_last:
+                    x = x.contiguous(memory_format=torch.channels_last)
+                if want_graph and graph is None and step >= _CUDA_GRAPH_WARMUP:
+                    capture()
+                    want_graph = graph is not None
+                if graph is not None:
+                    static_x.copy_(x)
+                    static_y.copy_(y)
+                    graph.replay()
+                    record.add(graph_rec, len(y), hist)
+                elif want_graph:  # warm-up steps on a side stream, as graph capture requires
+                    side.wait_stream(torch.cuda.current_stream())
+                    with torch.cuda.stream(side):
+                        static_x.copy_(x)
+                        static_y.copy_(y)
+                        record.add(eager_step(static_x, static_y, step), len(y), hist)
+                else:
+                    record.add(eager_step(x, y, step), len(y), hist)
+                step += 1
+                if eval_every and step % eval_every == 0 and step < total_steps:
+                    t_train = _evaluate_into(hist, record, step, steps_per_epoch, t_train, model,
+                                             test, show)
+                elif show.due():
+                    hist.train_time += time.perf_counter() - t_train
+                    t_train = time.perf_counter()
+                    record.flush_into(hist)
+                    show.draw(step)
+            if not eval_every and step < total_steps:
+                t_train = _evaluate_into(hist, record, step, steps_per_epoch, t_train, model,
+                                         test, show)
+    except KeyboardInterrupt:
+        hist.interrupted = True
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+    finally:
+        # Always leave a usable model and a complete History behind.
+        model.train()
+        if channels_last:
+            model.to(memory_format=torch.contiguous_format)
+    try:
+        record.flush_into(hist)
+        if hist.steps > (hist.eval_step[-1] if hist.eval_step else 0):
+            _evaluate_into(hist, record, hist.steps, steps_per_epoch, t_train, model, test, show)
+    except KeyboardInterrupt:
+        hist.interrupted = True
+    hist.wall_time = time.perf_counter() - t_start
+    show.finish()
+    return hist
+
+
+def _evaluate_into(hist: History, record: "_Recorder", step: int, steps_per_epoch: int,
+                   t_train: float, model: nn.Module, test: Data | None, show: "_Display") -> float:
+    """Close a training segment: flush step records, evaluate, log, draw. Returns a new t_train."""
+    record.flush_into(hist)  # waits for the device
+    hist.train_time += time.perf_counter() - t_train
+    first = hist.eval_step[-1] if hist.eval_step else 0
+    losses, accs = hist.step_loss[first:], hist.step_acc[first:]
+    if losses:
+        hist.train_loss.append(sum(losses) / len(losses))
+        hist.train_acc.append(sum(accs) / len(accs))
+        hist.eval_step.append(hist.steps)
+        hist.eval_epoch.append(hist.steps / steps_per_epoch)
+        if test is not None:
+            loss, acc = evaluate(model, test)
+            hist.test_loss.append(loss)
+            hist.test_acc.append(acc)
+        show.eval_line(hist.steps)
+    return time.perf_counter()
+
+
+class _Recorder:
+    """Keeps per-step (loss, correct) on the device; copies them to the host in chunks."""
+
+    def __init__(self, device: torch.device, chunk: int = 512) -> None:
+        self.buf = torch.zeros(chunk, 2, device=device)
+        self.sizes: list[int] = []
+
+    def add(self, rec: torch.Tensor, batch: int, hist: History) -> None:
+        if len(self.sizes) == len(self.buf):
+            self.flush_into(hist)
+        self.buf[len(self.sizes)].copy_(rec)
+        self.sizes.append(batch)
+
+    def flush_into(self, hist: History) -> None:
+        rows = self.buf[: len(self.sizes)].tolist()
+        for (loss, correct), size in zip(rows, self.sizes):
+            hist.step_loss.append(loss)
+            hist.step_acc.append(correct / size)
+        hist.images_seen += sum(self.sizes)
+        self.sizes = []
+
+
+class _Display:
+    """Text lines or live curves, throttled so drawing costs well under 3% of the run."""
+
+    def __init__(self, hist: History, live: bool | None, progress: bool | None,
+                 total_steps: int, n_epochs: int, steps_per_epoch: int) -> None:
+        self.hist, self.total_steps, self.n_epochs = hist, total_steps, n_epochs
+        self.steps_per_epoch = steps_per_epoch
+        self.progress = True if progress is None else progress
+        self.live = _in_notebook() if live is None else live
+        self.curves = None
+        if self.live:
+            from .live import LiveCurves  # noqa: PLC0415  (matplotlib only when drawing)
+
+            self.curves = LiveCurves(hist, total_steps=total_steps, steps_per_epoch=steps_per_epoch)
+        self.next_draw = time.perf_counter() + 0.5
+
+    def due(self) -> bool:
+        return self.curves is not None and time.perf_counter() >= self.next_draw
+
+    def draw(self, step: int) -> None:
+        t0 = time.perf_counter()
+        self.curves.update(self._status(step))
+        cost = time.perf_counter() - t0
+        # Wait at least 1 s and 50x the drawing time: drawing stays under ~2% of the run.
+        self.next_draw = time.perf_counter() + max(1.0, 50 * cost)
+
+    def eval_line(self, step: int) -> None:
+        if self.curves is not None:
+            self.draw(step)
+        elif self.progress:
+            h = self.hist
+            line = f"{h.label + ': ' if h.label else ''}epoch {h.eval_epoch[-1]:.2f}/{self.n_epochs} step {step}"
+            line += f"  train loss {h.train_loss[-1]:.4f} acc {100 * h.train_acc[-1]:.2f}%"
+            if h.test_acc:
+                line += f"  test loss {h.test_loss[-1]:.4f} acc {100 * h.test_acc[-1]:.2f}%"
+            line += f"  {h.images_per_s:,.0f} img/s"
+            print(line, flush=True)
+
+    def _status(self, step: int) -> str:
+        h = self.hist
+        ips = h.images_per_s
+        left = (self.total_steps - step) * h.batch_size / ips if ips else float("nan")
+        epoch = min(step // self.steps_per_epoch + 1, self.n_epochs)
+        text = f"epoch {epoch}/{self.n_epochs}, step {step}/{self.total_steps}, {ips:,.0f} img/s"
+        if step < self.total_steps and math.isfinite(left):
+            text += f", ~{left:.0f} s left"
+        return text
+
+    def finish(self) -> None:
+        h = self.hist
+        if self.curves is not None:
+            self.curves.finish(("interrupted: " if h.interrupted else "done: ") + h.summary())
+        if self.progress and (self.curves is not None or h.interrupted):
+            print(h.summary(), flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks that turn a student's mistake into a message saying what to fix
+# ---------------------------------------------------------------------------------------------
+def _check_data(data: Any, name: str) -> Data:
+    if not (isinstance(data, (tuple, list)) and len(data) == 2):
+        raise TypeError(f"{name} must be a pair (images, labels) of tensors, as "
+                        f"cnnlessons.load_mnist returns; got {type(data).__name__}")
+    images, labels = data
+    if not (isinstance(images, torch.Tensor) and isinstance(labels, torch.Tensor)):
+        raise TypeError(f"{name} must hold two tensors (images, labels); got "
+                        f"({type(images).__name__}, {type(labels).__name__}). "
+                        "Use torch.as_tensor(...) to convert arrays.")
+    if images.dim() != 4:
+        hint = " Add the channel axis with images.unsqueeze(1)." if images.dim() == 3 else ""
+        raise ValueError(f"{name}: images must have shape (N, C, H, W), got {tuple(images.shape)}.{hint}")
+    if labels.dim() != 1:
+        raise ValueError(f"{name}: labels must be a 1-d tensor of class indices, got shape "
+                         f"{tuple(labels.shape)} (one-hot labels? use labels.argmax(1))")
+    if len(images) != len(labels):
+        raise ValueError(f"{name}: {len(images):,} images but {len(labels):,} labels; they must "
+                         "match one to one (did you slice only one of them?)")
+    if len(images) == 0:
+        raise ValueError(f"{name} is empty")
+    if labels.dtype.is_floating_point or labels.dtype == torch.bool:
+        raise TypeError(f"{name}: labels must be integer class indices (int64), got {labels.dtype}; "
+                        "use labels.long()")
+    if not images.dtype.is_floating_point:
+        raise TypeError(f"{name}: images must be float (normalized), got {images.dtype}; "
+                        "use cnnlessons.load_mnist, or images.float() / 255 and normalize")
+    return images, labels
+
+
+def _check_positive(**values: int | None) -> None:
+    for name, v in values.items():
+        if v is not None and (not isinstance(v, int) or v < 1):
+            raise ValueError(f"{name} must be a whole number >= 1, got {v!r}")
+
+
+def _model_device(model: nn.Module) -> torch.device:
+    p = next(model.parameters(), None)
+    return p.device if p is not None else torch.device("cpu")
+
+
+def _forward_checked(model: nn.Module, x: torch.Tensor) -> Any:
+    try:
+        return model(x)
+    except RuntimeError as exc:
+        text = str(exc)
+        if "shape" in text or "size" in text or "channels" in text or "mat1" in text:
+            raise ValueError(
+                f"the model cannot take images of shape {tuple(x.shape[1:])} (batch of {len(x)}): "
+                f"{text.splitlines()[0]}. Check the first layer's in_channels and the classifier's "
+                f"in_features; cnnlessons.trace(model, {(1, *x.shape[1:])}) shows the layer where "
+                "the shapes stop matching."
+            ) from exc
+        raise
+
+
+@torch.no_grad()
+def _check_model_fits(model: nn.Module, images: torch.Tensor, labels: torch.Tensor,
+                      device: torch.device, augment: Callable | None) -> None:
+    """Dry run on two images (eval mode, so batch-norm statistics are untouched)."""
+    x = images[:2].to(device)
+    if augment is not None:
+        ax = augment(x)
+        if not isinstance(ax, torch.Tensor) or ax.shape != x.shape:
+            raise ValueError(f"augment must return a tensor shaped like its input {tuple(x.shape)}, "
+                             f"got {getattr(ax, 'shape', type(ax).__name__)}")
+    was_training = model.training
+    model.eval()
+    try:
+        out = main_output(_forward_checked(model, x))
+    finally:
+        model.train(was_training)
+    if out.dim() != 2 or len(out) != len(x):
+        raise ValueError(f"the model must return logits of shape (N, classes), got {tuple(out.shape)} "
+                         "for a batch of 2; flatten before the classifier (torch.flatten(x, 1))")
+    top = int(labels.max())
+    if top >= out.shape[1]:
+        raise ValueError(f"the model outputs {out.shape[1]} classes but the labels go up to {top}; "
+                         f"give the last layer {top + 1} outputs")
+
+
+def _make_optimizer(choice: Any, model: nn.Module, lr: float | None, momentum: float,
+                    weight_decay: float, capturable: bool) -> torch.optim.Optimizer:
+    params = [p for p in model.parameters() if p.requires_grad]
+    if not params:
+        raise ValueError("the model has no trainable parameters (all frozen?); unfreeze some "
+                         "with p.requires_grad_(True)")
+    if callable(choice) and not isinstance(choice, str):
+        opt = choice(params)
+        if not isinstance(opt, torch.optim.Optimizer):
+            raise TypeError("optimizer=callable must return a torch.optim.Optimizer, e.g. "
+                            "optimizer=lambda params: torch.optim.AdamW(params, lr=1e-3)")
+        return opt
+    name = str(choice).lower()
+    if name not in DEFAULT_LR:
+        raise ValueError(f"unknown optimizer {choice!r}: use 'sgd', 'adam', or a function "
+                         "params -> torch.optim.Optimizer (e.g. lambda p: torch.optim.AdamW(p, lr=1e-3))")
+    lr = DEFAULT_LR[name] if lr is None else lr
+    if name == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
+    return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay, capturable=capturable)
+
+
+def _in_notebook() -> bool:
+    try:
+        from IPython import get_ipython  # noqa: PLC0415
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
