@@ -19,8 +19,3 @@ def repo_root() -> Path:
     """The checkout's root folder (the one holding pyproject.toml)."""
     return REPO_ROOT
 
-
-@pytest.fixture(scope="session")
-def notebook_paths(repo_root: Path) -> list[Path]:
-    """The lesson notebooks, 00 to 08, in order."""
-    return sorted((repo_root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
