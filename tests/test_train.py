@@ -165,6 +165,7 @@ def test_live_curves_draw_and_close(data, monkeypatch):
 
 
 def test_live_curves_use_one_display_handle(data, monkeypatch):
+    pytest.importorskip("IPython")
     import matplotlib
 
     matplotlib.use("Agg")
