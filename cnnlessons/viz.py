@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import io
 import math
+import re
 from typing import Any, Sequence
 
 import torch
@@ -288,6 +289,11 @@ class FeatureMapExplorer:
             f"showing channels {first}-{first + count - 1} (page {self.page.value + 1} of {self.page.max + 1})"
         )
         return _png(fig)
+
+    @property
+    def text(self) -> str:
+        """What the info line says, as plain text."""
+        return re.sub(r"<[^>]+>", "", self.info.value)
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
