@@ -52,7 +52,7 @@ class LiveCurves:
     def _prefix(self) -> str:
         return f"{self.hist.label}: " if self.hist.label else ""
 
-    def update(self, status: str) -> None:
+    def update(self, status: str, prefix: bool = True) -> None:
         """Redraw from the History with ``status`` as the title."""
         from .train import smooth  # noqa: PLC0415
 
@@ -68,7 +68,7 @@ class LiveCurves:
         for ax in (self.ax_loss, self.ax_acc):
             ax.relim()
             ax.autoscale_view(scalex=False)
-        self.title.set_text(self._prefix() + status)
+        self.title.set_text((self._prefix() if prefix else "") + status)
         self._show()
 
     def _show(self) -> None:
@@ -80,6 +80,6 @@ class LiveCurves:
     def finish(self, status: str) -> None:
         """Last redraw, then close the figure so the notebook keeps only this one."""
         try:
-            self.update(status)
+            self.update(status, prefix=False)
         finally:
             self.plt.close(self.fig)
