@@ -24,29 +24,37 @@ def paper_lrn() -> nn.LocalResponseNorm:
 
 
 class AlexNet(nn.Module):
-    """torchvision's AlexNet (the 'one weird trick' variant: 64-192-384-256-256 filters, no LRN)."""
+    """torchvision's AlexNet (the 'one weird trick' variant: 64-192-384-256-256 filters, no LRN).
 
-    def __init__(self, num_classes: int = 1000, dropout: float = 0.5) -> None:
+    ``widths`` changes the five convolutions' filter counts (the lesson's widget); the default
+    is torchvision's, whose weights then load unchanged.
+    """
+
+    def __init__(self, num_classes: int = 1000, dropout: float = 0.5,
+                 widths: tuple[int, int, int, int, int] = (64, 192, 384, 256, 256)) -> None:
         super().__init__()
+        if len(widths) != 5:
+            raise ValueError(f"widths needs five filter counts (one per convolution), got {len(widths)}.")
+        c1, c2, c3, c4, c5 = widths
         self.features = nn.Sequential(
-            nn.Conv2d(3, 64, kernel_size=11, stride=4, padding=2),
+            nn.Conv2d(3, c1, kernel_size=11, stride=4, padding=2),
             nn.ReLU(inplace=True),
             nn.MaxPool2d(kernel_size=3, stride=2),       # overlapping pooling
-            nn.Conv2d(64, 192, kernel_size=5, padding=2),
+            nn.Conv2d(c1, c2, kernel_size=5, padding=2),
             nn.ReLU(inplace=True),
             nn.MaxPool2d(kernel_size=3, stride=2),
-            nn.Conv2d(192, 384, kernel_size=3, padding=1),
+            nn.Conv2d(c2, c3, kernel_size=3, padding=1),
             nn.ReLU(inplace=True),
-            nn.Conv2d(384, 256, kernel_size=3, padding=1),
+            nn.Conv2d(c3, c4, kernel_size=3, padding=1),
             nn.ReLU(inplace=True),
-            nn.Conv2d(256, 256, kernel_size=3, padding=1),
+            nn.Conv2d(c4, c5, kernel_size=3, padding=1),
             nn.ReLU(inplace=True),
             nn.MaxPool2d(kernel_size=3, stride=2),
         )
         self.avgpool = nn.AdaptiveAvgPool2d((6, 6))
         self.classifier = nn.Sequential(
             nn.Dropout(p=dropout),
-            nn.Linear(256 * 6 * 6, 4096),
+            nn.Linear(c5 * 6 * 6, 4096),
             nn.ReLU(inplace=True),
             nn.Dropout(p=dropout),
             nn.Linear(4096, 4096),
@@ -56,15 +64,15 @@ class AlexNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: N x 3 x 224 x 224
-        x = self.features(x)        # N x 256 x 6 x 6
-        x = self.avgpool(x)         # N x 256 x 6 x 6 (other input sizes are pooled to 6 x 6)
-        x = torch.flatten(x, 1)     # N x 9216
+        x = self.features(x)        # N x c5 x 6 x 6
+        x = self.avgpool(x)         # N x c5 x 6 x 6 (other input sizes are pooled to 6 x 6)
+        x = torch.flatten(x, 1)     # N x c5*36 (9216)
         return self.classifier(x)   # N x num_classes
 
 
-def alexnet(num_classes: int = 1000, dropout: float = 0.5) -> AlexNet:
+def alexnet(num_classes: int = 1000, dropout: float = 0.5, **kwargs) -> AlexNet:
     """AlexNet as torchvision builds it (61,100,840 parameters for 1000 classes)."""
-    return AlexNet(num_classes=num_classes, dropout=dropout)
+    return AlexNet(num_classes=num_classes, dropout=dropout, **kwargs)
 
 
 class AlexNetLRN(nn.Module):
