@@ -47,10 +47,10 @@ class Fire(nn.Module):
         self.squeeze = nn.Conv2d(inplanes, squeeze_planes, kernel_size=1)
         self.squeeze_activation = nn.ReLU(inplace=True)
         self.expand1x1 = nn.Conv2d(squeeze_planes, expand1x1_planes, kernel_size=1)
-        self.expand1x1_bn = nn.BatchNorm2d(expand1x1_planes) if batch_norm else nn.Identity()
+        self.expand1x1_bn = nn.BatchNorm2d(expand1x1_planes) if batch_norm else None
         self.expand1x1_activation = nn.ReLU(inplace=True)
         self.expand3x3 = nn.Conv2d(squeeze_planes, expand3x3_planes, kernel_size=3, padding=1)
-        self.expand3x3_bn = nn.BatchNorm2d(expand3x3_planes) if batch_norm else nn.Identity()
+        self.expand3x3_bn = nn.BatchNorm2d(expand3x3_planes) if batch_norm else None
         self.expand3x3_activation = nn.ReLU(inplace=True)
         # The complex bypass: a learned 1x1 projection of the input onto the output channels.
         self.shortcut = nn.Conv2d(inplanes, out_planes, kernel_size=1) if bypass == "complex" else None
@@ -58,8 +58,11 @@ class Fire(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: N x inplanes x H x W
         s = self.squeeze_activation(self.squeeze(x))                             # N x squeeze x H x W
-        e1 = self.expand1x1_activation(self.expand1x1_bn(self.expand1x1(s)))     # N x e1x1 x H x W
-        e3 = self.expand3x3_activation(self.expand3x3_bn(self.expand3x3(s)))     # N x e3x3 x H x W
+        e1 = self.expand1x1(s)                                                    # N x e1x1 x H x W
+        e3 = self.expand3x3(s)                                                    # N x e3x3 x H x W
+        if self.expand1x1_bn is not None and self.expand3x3_bn is not None:
+            e1, e3 = self.expand1x1_bn(e1), self.expand3x3_bn(e3)
+        e1, e3 = self.expand1x1_activation(e1), self.expand3x3_activation(e3)
         out = torch.cat([e1, e3], dim=1)                                          # N x (e1x1+e3x3) x H x W
         if self.bypass == "simple":
             out = out + x
