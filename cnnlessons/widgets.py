@@ -35,10 +35,8 @@ def _count(module: nn.Module, input_size: tuple[int, ...]) -> dict[str, Any]:
     except ModuleNotFoundError:  # TEMPORARY until cnnlessons.trace lands
         return _count_with_flop_counter(module, input_size)
 
-    table = trace(module, input_size)
-    branches = []
-    for row in _group_rows(table.by_group(depth=1)):
-        branches.append(row)
+    table = trace(module, input_size, receptive_field=False)  # meta device by default
+    branches = _group_rows(table.by_group(depth=1))
     return {
         "params": int(table.total_params),
         "mult_adds": int(table.total_mult_adds),

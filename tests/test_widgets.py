@@ -34,7 +34,8 @@ def test_mult_adds_and_branch_bars_for_fire():
                                    squeeze=(4, 64, 4, 16))
     r = explorer.result
     conv_weights = 128 * 16 + 16 * 64 + 16 * 64 * 9
-    assert r["mult_adds"] == conv_weights * 28 * 28
+    biases = 16 + 64 + 64  # torchinfo's convention (cl.trace's): a bias add counts once per output value
+    assert r["mult_adds"] == (conv_weights + biases) * 28 * 28
     names = [name for name, _, _ in r["branches"]]
     assert {"squeeze", "expand1x1", "expand3x3"} <= set(names)
     assert sum(p for _, p, _ in r["branches"]) == r["params"]
