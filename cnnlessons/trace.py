@@ -502,7 +502,7 @@ def _diagnose(exc: Exception, tracer: _Tracer, model: nn.Module, input_size: tup
     typ = type(module).__name__
     shape = shapes[0] if shapes else ()
     short = path.split(".")[-1]
-    what, fix = _explain(module, shape, short)
+    what, fix = _explain(module, shape, short, input_size[0])
     if what is None:
         if any(True for _ in module.children()):
             what = (f"the error is in {typ}.forward's own code (a view/flatten/cat/+ between layers), "
@@ -518,9 +518,14 @@ def _diagnose(exc: Exception, tracer: _Tracer, model: nn.Module, input_size: tup
                       partial=_partial(tracer, input_size))
 
 
-def _explain(m: nn.Module, shape: tuple[int, ...], short: str) -> tuple[str | None, str]:
+def _explain(m: nn.Module, shape: tuple[int, ...], short: str, batch: int) -> tuple[str | None, str]:
     if isinstance(m, nn.Linear):
         got = shape[-1] if shape else None
+        if len(shape) == 2 and shape[0] != batch:
+            return (f"the batch dimension changed from {batch} to {shape[0]} before {short}: a view/reshape with a "
+                    f"hard-coded size mixes images together",
+                    f"flatten per image: x = torch.flatten(x, 1) (or x.view(x.size(0), -1)), then {short} = "
+                    f"nn.Linear({math.prod(shape) // batch if math.prod(shape) % batch == 0 else '?'}, {m.out_features})")
         if got is not None and got != m.in_features:
             return (f"it receives {got:,} features but was built with in_features={m.in_features:,}",
                     f"use in_features={got}: {short} = nn.Linear({got}, {m.out_features})")
