@@ -41,13 +41,15 @@ class LiveCurves:
         al.legend(loc="upper right", fontsize=8)
         aa.legend(loc="lower right", fontsize=8)
         self.title = fig.suptitle(self._prefix() + "starting...", fontsize=10)
-        fig.tight_layout()
+        fig.subplots_adjust(left=0.07, right=0.98, bottom=0.15, top=0.82, wspace=0.22)  # tight_layout costs a draw
         self.notebook = _in_notebook() if notebook is None else notebook
         self.handle = None
         if self.notebook:
             from IPython.display import display  # noqa: PLC0415
 
-            self.handle = display(fig, display_id=True)
+            # A text placeholder is free to show; the first update replaces it with the figure.
+            self.handle = display({"text/plain": self._prefix() + "training... (curves in a moment)"},
+                                  raw=True, display_id=True)
 
     def _prefix(self) -> str:
         return f"{self.hist.label}: " if self.hist.label else ""
