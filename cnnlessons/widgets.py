@@ -26,67 +26,17 @@ ERROR_CLASS = "cnnlessons-error"       # added to the readout while a value is i
 
 
 def _count(module: nn.Module, input_size: tuple[int, ...]) -> dict[str, Any]:
-    """Parameters, mult-adds and output shape of ``module`` on a meta input, in total and per branch.
-
-    Uses ``cnnlessons.trace`` (the package's single source of counts).
-    """
-    try:
-        from .trace import trace
-    except ModuleNotFoundError:  # TEMPORARY until cnnlessons.trace lands
-        return _count_with_flop_counter(module, input_size)
+    """Parameters, mult-adds and output shape of ``module`` on a meta input, in total and per
+    branch (top-level child), from ``cnnlessons.trace``: the package's single source of counts."""
+    from .trace import trace
 
     table = trace(module, input_size, receptive_field=False)  # meta device by default
-    branches = _group_rows(table.by_group(depth=1))
     return {
         "params": int(table.total_params),
         "mult_adds": int(table.total_mult_adds),
         "output_shape": tuple(table.output_shape),
-        "branches": branches,
+        "branches": [(g.name, g.params, g.mult_adds) for g in table.by_group(depth=1)],
     }
-
-
-def _count_with_flop_counter(module: nn.Module, input_size: tuple[int, ...]) -> dict[str, Any]:
-    """Fallback while cnnlessons.trace is missing: torch's flop counter on the meta device."""
-    from torch.utils.flop_counter import FlopCounterMode
-
-    device = next((p.device for p in module.parameters()), torch.device("meta"))
-    x = torch.empty(input_size, device=device)
-    counter = FlopCounterMode(display=False)
-    with counter, torch.no_grad():
-        out = module(x)
-    flops = {k: sum(v.values()) for k, v in counter.get_flop_counts().items()}
-    root = type(module).__name__
-    branches = [
-        (name, sum(p.numel() for p in child.parameters()), flops.get(f"{root}.{name}", 0) // 2)
-        for name, child in module.named_children()
-    ]
-    out = out[0] if isinstance(out, (tuple, list)) else out
-    return {
-        "params": sum(p.numel() for p in module.parameters()),
-        "mult_adds": flops.get("Global", 0) // 2,
-        "output_shape": tuple(out.shape),
-        "branches": branches,
-    }
-
-
-def _group_rows(groups: Any) -> list[tuple[str, int, int]]:
-    """``TraceTable.by_group`` rows as (name, params, mult_adds)."""
-    if isinstance(groups, dict):
-        items = groups.items()
-    else:
-        items = [(_field(g, "name", 0), g) for g in groups]
-    rows = []
-    for name, g in items:
-        rows.append((str(name), int(_field(g, "params", 1)), int(_field(g, "mult_adds", 2))))
-    return rows
-
-
-def _field(obj: Any, name: str, index: int) -> Any:
-    if isinstance(obj, dict):
-        return obj[name]
-    if hasattr(obj, name):
-        return getattr(obj, name)
-    return obj[index]
 
 
 def _short(n: float) -> str:
@@ -193,10 +143,14 @@ class ChannelExplorer:
         try:
             return _count(module, self.input_size)
         except Exception as exc:
-            message = str(getattr(exc, "args", [exc])[0]) if getattr(exc, "args", None) else str(exc)
+            from .trace import TraceError
+
+            message = str(exc).strip().rstrip(".")
+            # trace's own message names the failing layer and the fix; other errors get a hint.
+            hint = "" if isinstance(exc, TraceError) else (
+                f". Check that the block reads {self.input_size[1]} input channels and that its output still fits")
             return {"error": f"build({args}) fails on an input of {_shape(self.input_size)}: "
-                             f"{type(exc).__name__}: {message}. Check that the block reads "
-                             f"{self.input_size[1]} input channels and that its output still fits."}
+                             f"{type(exc).__name__}: {message}{hint}."}
 
     def update(self, change: Any = None) -> None:
         """Rebuild with the sliders' values and refresh the readout and the bars."""
@@ -204,7 +158,7 @@ class ChannelExplorer:
         if "error" in self.result:
             self.readout.add_class(ERROR_CLASS)
             self.readout.value = (
-                f"<div style='color:#b00020'><b>Not possible:</b> {html.escape(self.result['error'])}</div>"
+                f"<div style='color:#b00020;white-space:pre-wrap'><b>Not possible:</b> {html.escape(self.result['error'])}</div>"
             )
             self.bars.value = ""
             return
