@@ -33,6 +33,8 @@ from __future__ import annotations
 
 import html
 import math
+import sys
+import types
 import weakref
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
@@ -273,6 +275,8 @@ class _Tracer:
         if not outs:
             return
         name = getattr(func, "__name__", "").lstrip("_")
+        if name.startswith("new_") or name.endswith("_like"):
+            return  # a constant made from the input's dtype/device, not from its values
         x, base = ins[0]
         info = _Info(None, None)
         if name in _CAT or name in _ADD:
@@ -536,8 +540,8 @@ def _explain(m: nn.Module, shape: tuple[int, ...], short: str, batch: int) -> tu
                     "keep the batch and channel dimensions: do not flatten before a convolution.")
         got = shape[-nd - 1]
         if got != m.in_channels:
-            return (f"{short} expects {m.in_channels} input channels, got {got}",
-                    f"set in_channels={got}: {short} = {type(m).__name__}({got}, {m.out_channels}, "
+            return (f"{short} expects {m.in_channels} input channels, got {got}: set in_channels={got}",
+                    f"set in_channels={got}: {short} = nn.{type(m).__name__}({got}, {m.out_channels}, "
                     f"kernel_size={m.kernel_size[0]})")
         return _too_small(m, shape[-nd:], m.kernel_size, m.padding, m.dilation, short)
     if isinstance(m, (nn.modules.pooling._MaxPoolNd, nn.modules.pooling._AvgPoolNd)):
@@ -575,3 +579,16 @@ def _partial(tracer: _Tracer, input_size: tuple[int, ...]) -> TraceTable:
     return TraceTable(rows=list(rows), total_params=sum(r.params for r in rows),
                       trainable_params=sum(r.trainable_params for r in rows),
                       total_mult_adds=sum(r.mult_adds for r in rows), output_shape=None, input_shape=input_size)
+
+
+class _CallableModule(types.ModuleType):
+    """``import cnnlessons.trace`` (or ``from .trace import ...``) before ``cl.trace`` is first used makes
+    Python bind the package attribute ``cnnlessons.trace`` to this module instead of the function
+    (the package loads names lazily). Calling the module calls the function, so ``cl.trace(...)``
+    works either way."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return trace(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
