@@ -200,7 +200,7 @@ def show_feature_maps(
     count = min(max_channels, channels - first_channel)
     ncols_ = max(1, min(ncols, count))
     nrows = math.ceil(count / ncols_)
-    fig = plt.figure(figsize=(1.3 * ncols_ + 1.6, 1.6 * nrows + 0.8))
+    fig = plt.figure(figsize=(1.3 * ncols_ + 1.6, 1.3 * nrows + 0.9))
     shape = " x ".join(str(s) for s in out.shape)
     more = f", channels {first_channel}-{first_channel + count - 1} of {channels}" if count < channels else ""
     _draw_feature_maps(fig, maps, first_channel, count, ncols, cmap, f"{name} output ({shape}){more}")
@@ -210,7 +210,7 @@ def show_feature_maps(
 
 def _png(fig: Any, dpi: int = 80) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
     return buf.getvalue()
 
 
@@ -280,7 +280,7 @@ class FeatureMapExplorer:
         count = min(self.per_page, channels - first)
         ncols = max(1, min(self.ncols, count))
         nrows = math.ceil(count / ncols)
-        fig = Figure(figsize=(1.3 * ncols + 1.6, 1.6 * nrows + 0.8))
+        fig = Figure(figsize=(1.3 * ncols + 1.6, 1.3 * nrows + 0.9))
         shape = " x ".join(str(s) for s in maps.shape)
         title = f"{self.layer.value} ({shape}), image {self.image_index.value}"
         _draw_feature_maps(fig, maps, first, count, ncols, self.cmap, title)
