@@ -130,7 +130,7 @@ class TraceTable:
         top-level child, e.g. one group per Inception branch when the model is a block)."""
         groups: dict[str, GroupRow] = {}
         for r in self.layers:
-            name = ".".join(r.path.split(".")[:depth]) if r.path else type(self).__name__
+            name = ".".join(r.path.split(".")[:depth]) if r.path else (self.model_name or "(model)")
             g = groups.setdefault(name, GroupRow(name, 0, 0))
             g.params += r.params
             g.mult_adds += r.mult_adds
@@ -414,7 +414,7 @@ def trace(model: nn.Module, input_size: Sequence[int], *, device: str | torch.de
         except TraceError:
             raise
         except Exception as exc:  # the model rejected the input: say where and how to fix it
-            raise _diagnose(exc, tracer, model, input_size) from exc
+            raise _diagnose(exc, tracer, model, input_size, x.device.type == "meta") from exc
     finally:
         for h in handles:
             h.remove()
@@ -490,12 +490,19 @@ def _cut(rows: list[TraceRow], depth: int) -> list[TraceRow]:
 # ---------------------------------------------------------------------------------------------
 # Saying what went wrong
 # ---------------------------------------------------------------------------------------------
-def _diagnose(exc: Exception, tracer: _Tracer, model: nn.Module, input_size: tuple[int, ...]) -> TraceError:
+def _diagnose(exc: Exception, tracer: _Tracer, model: nn.Module, input_size: tuple[int, ...],
+              x_is_meta: bool = False) -> TraceError:
     last = tracer.rows[-1] if tracer.rows else None
     if last is not None:
         before = (f"last layer that worked: {last.path or '(model)'} ({last.type}) -> output {_shape(last.output_shape)}")
     else:
         before = f"no layer worked yet; the input was {_shape(input_size)}"
+    if x_is_meta and isinstance(exc, (NotImplementedError, RuntimeError)) and "meta" in str(exc).lower():
+        fix = ("this model needs real values (e.g. .item() or data-dependent shapes), which the meta device does "
+               "not have: trace it with device=None (a real input on the model's device).")
+        return TraceError(f"the model cannot run on the meta device.\n  {before}\n  error: {_first_line(exc)}\n"
+                          f"  fix: {fix}", last_ok=last, failing_path=tracer.path(tracer.stack[-1][0]) if tracer.stack
+                          else None, failing_type=None, input_shapes=[], fix=fix, partial=_partial(tracer, input_size))
     if not tracer.stack:
         fix = "check the model's forward (the error is outside every module)."
         return TraceError(f"the model failed on input {_shape(input_size)}.\n  {before}\n  error: "

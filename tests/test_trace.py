@@ -234,3 +234,25 @@ def test_bad_arguments():
         cl.trace(nn.Linear(3, 3), (3,))
     with pytest.raises(TypeError, match="nn.Module"):
         cl.trace("model", (1, 3))
+
+
+def test_flops_per_row_and_meta_hint():
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.Flatten(), nn.Linear(4 * 6 * 6, 5))
+    table = cl.trace(model, (2, 3, 8, 8), flops=True)
+    assert [r.flops for r in table.rows] == [2 * 2 * 4 * 27 * 36, 0, 2 * 2 * 144 * 5]
+    assert table.total_flops == sum(r.flops for r in table.rows)
+    # torchinfo's convention adds the biases: conv (108 + 4) x 36 pixels, linear (720 + 5), per image
+    assert table.total_mult_adds == 2 * (112 * 36 + 725)
+
+    class NeedsValues(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.c = nn.Conv2d(1, 1, 3)
+
+        def forward(self, x):
+            y = self.c(x)
+            return y * y.mean().item()
+
+    with pytest.raises(TraceError, match="device=None"):
+        cl.trace(NeedsValues(), (1, 1, 8, 8))
+    assert cl.trace(NeedsValues(), (1, 1, 8, 8), device=None).output_shape == (1, 1, 6, 6)
