@@ -182,13 +182,15 @@ def doctor(model: nn.Module, input_size: Sequence[int], *, loss: Any = None) -> 
     outs: list[Any] = []
     errors: list[BaseException | None] = []
     try:
-        with torch.random.fork_rng(devices=[]), torch.no_grad():
-            torch.manual_seed(0)
+        rng_devices = [device.index or 0] if device.type == "cuda" else []
+        gen = torch.Generator().manual_seed(0)
+        with torch.random.fork_rng(devices=rng_devices), torch.no_grad():  # dropout draws are given back
             model.train()
             for batch in (2, 3):
                 run = _Run(model, batch)
                 shape = (batch, *input_size[1:])
-                x = torch.randn(shape).to(device) if device.type != "meta" else torch.empty(shape, device="meta")
+                x = (torch.randn(shape, generator=gen).to(device) if device.type != "meta"
+                     else torch.empty(shape, device="meta"))
                 try:
                     outs.append(run.forward(x))
                     errors.append(None)
