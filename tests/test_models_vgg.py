@@ -96,3 +96,10 @@ def test_kernel_pair():
     assert w3 == 9 * 32 + 9 * 32 * 32 * 3
     with pytest.raises(ValueError, match="use '5x5'"):
         V.KernelPair("7x7")
+
+
+def test_convolutionize_shares_weights():
+    vgg = V.VGG(V.make_layers([8, "M", 512, "M"]), num_classes=3, hidden=16)
+    fcn = V.convolutionize(vgg)
+    assert fcn.classifier[0].weight.data_ptr() == vgg.classifier[0].weight.data_ptr()
+    assert fcn.features is vgg.features

@@ -154,21 +154,24 @@ class FullyConvVGG(nn.Module):
 
 
 def convolutionize(model: VGG) -> FullyConvVGG:
-    """Copy a VGG's weights into a FullyConvVGG (the linear weights reshaped into kernels).
+    """A FullyConvVGG that shares ``model``'s weights, the linear weights viewed as kernels.
 
     FC6's weight is 4096 x 25088 = 4096 x (512 * 7 * 7), and flatten ordered the 25088 inputs
     as channel, row, column: exactly the layout of a 4096 x 512 x 7 x 7 convolution kernel.
+    Nothing is copied (VGG16's classifier alone is 480 MB), so training one trains the other.
     """
     if not isinstance(model, VGG):
         raise TypeError(f"convolutionize expects a VGG from this module, got {type(model).__name__}.")
     fc6, fc7, fc8 = (m for m in model.classifier if isinstance(m, nn.Linear))
-    out = FullyConvVGG(model.features, num_classes=fc8.out_features, dropout=model.classifier[2].p,
-                       hidden=fc6.out_features)
-    conv6, conv7, conv8 = (m for m in out.classifier if isinstance(m, nn.Conv2d))
-    with torch.no_grad():
-        for fc, conv in ((fc6, conv6), (fc7, conv7), (fc8, conv8)):
-            conv.weight.copy_(fc.weight.reshape(conv.weight.shape))
-            conv.bias.copy_(fc.bias)
+    with torch.device("meta"):  # build the shell without allocating its weights
+        out = FullyConvVGG(nn.Identity(), num_classes=fc8.out_features, dropout=model.classifier[2].p,
+                           hidden=fc6.out_features)
+    out.features = model.features
+    convs = [i for i, m in enumerate(out.classifier) if isinstance(m, nn.Conv2d)]
+    for i, fc in zip(convs, (fc6, fc7, fc8)):
+        conv = out.classifier[i]
+        conv.weight = nn.Parameter(fc.weight.view(conv.weight.shape))
+        conv.bias = fc.bias
     return out
 
 
