@@ -225,7 +225,7 @@ def test_every_notebook_ends_inside_the_memory_budget(repo_root: Path, name: str
     text = "".join("".join(o.get("text", "")) for o in outputs if o["output_type"] == "stream")
     assert "Peak kernel memory is under 1,500 MB." in text, (
         f"{name}: the stored output of the last cell does not show the budget check passing; "
-        "run `make run-notebook NB=notebooks/{name}`"
+        f"run `make run-notebook NB=notebooks/{name}`"
     )
 
 
