@@ -99,7 +99,8 @@ class _Watch(TorchFunctionMode):
         name = getattr(func, "__name__", "").lstrip("_")
         if name in ("softmax", "log_softmax") and isinstance(out, torch.Tensor):
             self.run.softmax[id(out)] = (self.run.where(), name)
-        elif name in ("view", "reshape") and args and isinstance(args[0], torch.Tensor) and isinstance(out, torch.Tensor):
+        elif name in ("view", "reshape") and args and isinstance(args[0], torch.Tensor) \
+                and isinstance(out, torch.Tensor):
             x = args[0]
             if x.dim() > 0 and out.dim() > 0 and x.shape[0] == self.run.batch and out.shape[0] != self.run.batch:
                 self.run.bad_views.append((self.run.where(), tuple(x.shape), tuple(out.shape)))
@@ -270,9 +271,7 @@ def _built_in_forward(model: nn.Module, run: _Run) -> list[Finding]:
         if any(m is child for _, parent in run.created for child in parent.children()):
             continue  # a part of a bigger module created here: report the outer one
         key = (where, type(m).__name__)
-        seen[key] = seen.get(key, 0) + 1
-        if seen[key] > 1:
-            continue
+        seen[key] = seen.get(key, 0) + 1  # the same class built twice in one forward: one finding
     for (where, name), count in seen.items():
         mods = [m for w, m in run.created if w == where and type(m).__name__ == name]
         n = sum(p.numel() for p in mods[0].parameters() if id(p) not in owned)
@@ -280,7 +279,8 @@ def _built_in_forward(model: nn.Module, run: _Run) -> list[Finding]:
         holder = "self" if where == "(model)" else f"self.{where}"
         if n:
             found.append(Finding("built-in-forward", where, f"forward builds a new {name}{times} on every call: its "
-                                 f"{n:,} parameters are not in model.parameters(), start random each time and never train",
+                                 f"{n:,} parameters are not in model.parameters(), start random each time and "
+                                 "never train",
                                  f"create it once in __init__ ({holder}.{name.lower()} = {name}(...)) and call "
                                  "that attribute in forward"))
         elif any(isinstance(m, (nn.Dropout, nn.modules.batchnorm._BatchNorm)) for m in mods):

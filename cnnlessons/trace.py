@@ -36,7 +36,7 @@ import math
 import sys
 import types
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
 import torch
@@ -178,7 +178,8 @@ class TraceTable:
         right = {3, 4, 5, 6}
 
         def fmt(c: Sequence[str]) -> str:
-            return "  ".join(s.rjust(w) if i in right else s.ljust(w) for i, (s, w) in enumerate(zip(c, widths))).rstrip()
+            cols = (s.rjust(w) if i in right else s.ljust(w) for i, (s, w) in enumerate(zip(c, widths)))
+            return "  ".join(cols).rstrip()
 
         rule = "-" * len(fmt(self._HEADER))
         return "\n".join([fmt(self._HEADER), rule, *map(fmt, cells[1:]), rule, *self._totals()])
@@ -267,8 +268,8 @@ class _Tracer:
         self.info[id(t)] = (weakref.ref(t), info)
 
     def on_function(self, func: Any, args: tuple, kwargs: dict, out: Any) -> None:
-        ins = [(t, i) for t in (*(x for a in args for x in _tensors(a)), *(x for v in kwargs.values() for x in _tensors(v)))
-               if (i := self.get(t)) is not None]
+        given = [*(x for a in args for x in _tensors(a)), *(x for v in kwargs.values() for x in _tensors(v))]
+        ins = [(t, i) for t in given if (i := self.get(t)) is not None]
         if not ins:
             return
         outs = list(_tensors(out))
@@ -460,7 +461,8 @@ def _swap_to_meta(model: nn.Module, swapped: list) -> None:
                     continue
                 if id(t) not in done:
                     meta = torch.empty_like(t, device="meta")
-                    done[id(t)] = nn.Parameter(meta, requires_grad=t.requires_grad) if isinstance(t, nn.Parameter) else meta
+                    is_param = isinstance(t, nn.Parameter)
+                    done[id(t)] = nn.Parameter(meta, requires_grad=t.requires_grad) if is_param else meta
                 swapped.append((store, name, t))
                 store[name] = done[id(t)]
 
@@ -494,7 +496,8 @@ def _diagnose(exc: Exception, tracer: _Tracer, model: nn.Module, input_size: tup
               x_is_meta: bool = False) -> TraceError:
     last = tracer.rows[-1] if tracer.rows else None
     if last is not None:
-        before = (f"last layer that worked: {last.path or '(model)'} ({last.type}) -> output {_shape(last.output_shape)}")
+        before = (f"last layer that worked: {last.path or '(model)'} ({last.type}) "
+                  f"-> output {_shape(last.output_shape)}")
     else:
         before = f"no layer worked yet; the input was {_shape(input_size)}"
     if x_is_meta and isinstance(exc, (NotImplementedError, RuntimeError)) and "meta" in str(exc).lower():
@@ -536,14 +539,16 @@ def _explain(m: nn.Module, shape: tuple[int, ...], short: str, batch: int) -> tu
             return (f"the batch dimension changed from {batch} to {shape[0]} before {short}: a view/reshape with a "
                     f"hard-coded size mixes images together",
                     f"flatten per image: x = torch.flatten(x, 1) (or x.view(x.size(0), -1)), then {short} = "
-                    f"nn.Linear({math.prod(shape) // batch if math.prod(shape) % batch == 0 else '?'}, {m.out_features})")
+                    f"nn.Linear({math.prod(shape) // batch if math.prod(shape) % batch == 0 else '?'}, "
+                    f"{m.out_features})")
         if got is not None and got != m.in_features:
             return (f"it receives {got:,} features but was built with in_features={m.in_features:,}",
                     f"use in_features={got}: {short} = nn.Linear({got}, {m.out_features})")
     if isinstance(m, nn.modules.conv._ConvNd):
         nd = len(m.kernel_size)
         if len(shape) not in (nd + 1, nd + 2):
-            return (f"{type(m).__name__} expects a {nd + 2}-D input (N, C, {', '.join('HWD'[:nd])}), got {len(shape)}-D",
+            dims = ", ".join("HWD"[:nd])
+            return (f"{type(m).__name__} expects a {nd + 2}-D input (N, C, {dims}), got {len(shape)}-D",
                     "keep the batch and channel dimensions: do not flatten before a convolution.")
         got = shape[-nd - 1]
         if got != m.in_channels:
@@ -564,7 +569,8 @@ def _explain(m: nn.Module, shape: tuple[int, ...], short: str, batch: int) -> tu
     return None, ""
 
 
-def _too_small(m: nn.Module, size: Sequence[int], k: Sequence[int], p: Any, d: Sequence[int], short: str) -> tuple[str | None, str]:
+def _too_small(m: nn.Module, size: Sequence[int], k: Sequence[int], p: Any, d: Sequence[int],
+               short: str) -> tuple[str | None, str]:
     if isinstance(p, str):
         return None, ""
     for s, kk, pp, dd in zip(size, k, p, d):
