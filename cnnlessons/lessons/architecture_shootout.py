@@ -343,3 +343,79 @@ def check_small_model(model: nn.Module | None, max_params: int = 25_000) -> bool
     return _report(n <= max_params, f"{n:,} parameters, within the budget of {max_params:,}.",
                    f"{n:,} parameters is over the budget of {max_params:,}; global average pooling "
                    "instead of a big linear layer, or fewer channels, will get you there.")
+
+
+# ---------------------------------------------------------------------------------------------
+# The full comparison from the command line (the README's tables):
+#   python -m cnnlessons.lessons.architecture_shootout --subset 10000 --epochs 2 \
+#       --out benchmarks/results/shootout_cpu.md
+#   CNNLESSONS_DEVICE=cuda python -m cnnlessons.lessons.architecture_shootout --epochs 3 --seeds 0,1 \
+#       --out benchmarks/results/shootout_cuda.md
+# ---------------------------------------------------------------------------------------------
+def _machine(device: torch.device) -> str:
+    import os
+    import platform
+
+    cpu = platform.processor() or "CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    where = f"CPU {cpu}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads"
+    if device.type == "cuda":
+        where = f"GPU {torch.cuda.get_device_name(device)}; {where}"
+    load = f", load average {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
+    return f"{where}; torch {torch.__version__}{load}"
+
+
+def main(argv: Sequence[str] | None = None) -> Shootout:
+    import argparse
+    import datetime as dt
+    from pathlib import Path
+
+    from ..data import load_mnist
+    from ..device import pick_device
+
+    p = argparse.ArgumentParser(description="Every MNIST model of the lessons on the same budget.")
+    p.add_argument("--subset", type=int, default=None, help="training images (default all 60,000)")
+    p.add_argument("--test-subset", type=int, default=None, help="test images (default all 10,000)")
+    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--steps", type=int, default=None, help="optimizer steps instead of epochs")
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--seeds", default="0", help="comma-separated, e.g. 0,1,2")
+    p.add_argument("--names", default=None, help="comma-separated model names (default all)")
+    p.add_argument("--device", default=None)
+    p.add_argument("--out", default=None, help="write the table (markdown) here")
+    args = p.parse_args(argv)
+
+    device = pick_device(args.device)
+    start = dt.datetime.now(dt.timezone.utc)
+    machine = _machine(device)
+    print(f"device {device}: {machine}", flush=True)
+    train = load_mnist("train", subset=args.subset)
+    test = load_mnist("test", subset=args.test_subset)
+    names = args.names.split(",") if args.names else None
+    seeds = tuple(int(s) for s in args.seeds.split(","))
+    result = shootout(names, train, test, steps=args.steps, epochs=args.epochs, batch_size=args.batch_size,
+                      seeds=seeds, device=device)
+    print(result)
+    if args.out:
+        minutes = (dt.datetime.now(dt.timezone.utc) - start).total_seconds() / 60
+        text = [f"# Architecture shootout on {device.type.upper()}", "",
+                f"Measured {start:%Y-%m-%d %H:%M} UTC on {machine} (at start), {minutes:.1f} min in all.", "",
+                f"Budget: {result.budget}; Adam (lr 1e-3), the same seeds for every model "
+                "(accuracy: mean over seeds, range in brackets). images/s counts training steps only.",
+                "Parameters and mult-adds per image from `cl.trace` (torchinfo's conventions); size = "
+                "float32 state_dict in MB (10^6 bytes).", "",
+                f"Command: `python -m cnnlessons.lessons.architecture_shootout {' '.join(argv or [])}`", "",
+                result.to_markdown(), ""]
+        Path(args.out).write_text("\n".join(text))
+        print(f"wrote {args.out}")
+    return result
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])
