@@ -542,7 +542,7 @@ def _explain(m: nn.Module, shape: tuple[int, ...], short: str, batch: int) -> tu
                     f"nn.Linear({math.prod(shape) // batch if math.prod(shape) % batch == 0 else '?'}, "
                     f"{m.out_features})")
         if got is not None and got != m.in_features:
-            return (f"it receives {got:,} features but was built with in_features={m.in_features:,}",
+            return (f"it receives {got} features but was built with in_features={m.in_features}",
                     f"use in_features={got}: {short} = nn.Linear({got}, {m.out_features})")
     if isinstance(m, nn.modules.conv._ConvNd):
         nd = len(m.kernel_size)

@@ -135,7 +135,7 @@ def test_error_names_layers_shapes_and_fix_for_1400():
     err = info.value
     text = str(err)
     assert isinstance(err, RuntimeError)
-    assert "`fc` (Linear)" in text and "1,408 features" in text
+    assert "`fc` (Linear)" in text and "1408 features" in text
     assert "in_features=1408" in text and "fc = nn.Linear(1408, 10)" in text
     assert "incep2" in text and "[1, 88, 4, 4]" in text and "[1, 1408]" in text
     assert err.failing_path == "fc" and err.last_ok.path == "incep2"
