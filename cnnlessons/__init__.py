@@ -12,6 +12,11 @@ from typing import Any
 from .data import load_mnist
 from .device import check_memory_budget, describe_device, peak_memory_mb, pick_device, seed_everything
 
+# trace and doctor share their module's name, so they are imported eagerly: a lazy attribute
+# would be shadowed by the submodule as soon as anything imported it. Both are plotting-free.
+from .doctor import Findings, doctor
+from .trace import TraceError, TraceTable, trace
+
 __version__ = "0.1.0"
 
 # Public name -> module that defines it, imported on first use.
@@ -19,10 +24,6 @@ _LAZY = {
     "fit": "train",
     "evaluate": "train",
     "History": "train",
-    "trace": "trace",
-    "TraceTable": "trace",
-    "TraceError": "trace",
-    "doctor": "doctor",
     "show_digits": "viz",
     "show_feature_maps": "viz",
     "show_filters": "viz",
@@ -32,8 +33,8 @@ _LAZY = {
 }
 
 __all__ = [
-    "load_mnist", "pick_device", "describe_device", "seed_everything",
-    "peak_memory_mb", "check_memory_budget", *_LAZY,
+    "load_mnist", "pick_device", "describe_device", "seed_everything", "peak_memory_mb",
+    "check_memory_budget", "trace", "TraceTable", "TraceError", "doctor", "Findings", *_LAZY,
 ]
 
 

@@ -24,8 +24,6 @@ and the random number generator restored.
 from __future__ import annotations
 
 import html
-import sys
-import types
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
@@ -380,16 +378,3 @@ def _fails(model: nn.Module, input_size: tuple[int, ...], exc: BaseException) ->
     return Finding("forward-fails", "(model)", f"the model does not run on a batch shaped {[2, *input_size[1:]]}: "
                    f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}",
                    "run cl.trace(model, input_size) to see the shapes layer by layer")
-
-
-class _CallableModule(types.ModuleType):
-    """``import cnnlessons.doctor`` (or ``from .doctor import ...``) before ``cl.doctor`` is first used makes
-    Python bind the package attribute ``cnnlessons.doctor`` to this module instead of the function
-    (the package loads names lazily). Calling the module calls the function, so ``cl.doctor(...)``
-    works either way."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return doctor(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

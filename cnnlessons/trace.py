@@ -33,8 +33,6 @@ from __future__ import annotations
 
 import html
 import math
-import sys
-import types
 import weakref
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
@@ -592,16 +590,3 @@ def _partial(tracer: _Tracer, input_size: tuple[int, ...]) -> TraceTable:
     return TraceTable(rows=list(rows), total_params=sum(r.params for r in rows),
                       trainable_params=sum(r.trainable_params for r in rows),
                       total_mult_adds=sum(r.mult_adds for r in rows), output_shape=None, input_shape=input_size)
-
-
-class _CallableModule(types.ModuleType):
-    """``import cnnlessons.trace`` (or ``from .trace import ...``) before ``cl.trace`` is first used makes
-    Python bind the package attribute ``cnnlessons.trace`` to this module instead of the function
-    (the package loads names lazily). Calling the module calls the function, so ``cl.trace(...)``
-    works either way."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return trace(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
