@@ -3,8 +3,9 @@
 JupyterLab starts from this Python environment on a temporary copy of ``notebooks/``
 (JupyterLab autosaves into what it serves, so the repository's files are never touched),
 on a free 127.0.0.1 port with a random token. Notebook 00 runs top to bottom through the
-Run menu; then a channel slider is moved with the keyboard and the displayed cost must change.
-Every other notebook is opened and must render its cells with no error output stored.
+Run menu and must show no error (on the page, and in the notebook JupyterLab saves); then a
+channel slider is moved with the keyboard and the displayed cost must change. Every notebook
+is also opened afresh and must render all its cells and images with no error output.
 Screenshots land in ``artifacts/browser/``.
 
 Needs the ``playwright`` Python package (its driver; it downloads no browser here) and a
@@ -209,8 +210,12 @@ def _open(page, lab: Lab, notebook: str) -> None:
 
 
 def _shown_errors(page) -> list[str]:
-    """Text of every rendered output that looks like an exception, as the student would see it."""
-    texts = page.locator(f"{PANEL} .jp-OutputArea-output").all_inner_texts()
+    """Rendered error outputs, as the student would see them. JupyterLab renders tracebacks and
+    stderr streams alike (mime type application/vnd.jupyter.stderr): a warning on stderr is not an
+    error, a traceback or an exception line is; printed text (stdout) never counts."""
+    texts = page.locator(
+        f'{PANEL} .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
+    ).all_inner_texts()
     return [text[:800] for text in texts if ERROR_TEXT.search(text)]
 
 
@@ -221,6 +226,19 @@ def _stored_errors(path: Path) -> list[str]:
         for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
         for out in cell.get("outputs", []) if out.get("output_type") == "error"
     ]
+
+
+def _save_and_read(page, path: Path, timeout_s: float = 30.0):
+    """File > Save Notebook, then the notebook as JupyterLab wrote it into the temporary copy."""
+    before = path.stat().st_mtime_ns
+    page.get_by_role("menuitem", name="File", exact=True).click()
+    page.locator('.lm-Menu-item[data-command="docmanager:save"]').click()
+    deadline = time.monotonic() + timeout_s
+    while path.stat().st_mtime_ns == before:
+        assert time.monotonic() < deadline, "File > Save Notebook did not write the notebook"
+        time.sleep(0.5)
+    time.sleep(0.5)  # let the write finish
+    return nbformat.read(path, as_version=4)
 
 
 def _any_started(page, timeout_s: float = 20.0) -> bool:
@@ -283,6 +301,10 @@ def test_start_here_runs_and_slider_changes_cost(page, lab: Lab, artifacts: Path
 
     errors = _shown_errors(page)
     assert not errors, f"cells show errors after Run All: {errors}"
+    saved = _save_and_read(page, path)
+    assert not _stored_errors(path), f"the saved notebook holds errors: {_stored_errors(path)}"
+    unrun = [i for i, c in enumerate(saved.cells) if c.cell_type == "code" and not c.execution_count]
+    assert not unrun, f"code cells {unrun} did not run"
 
     # The channel widget: its cost readout carries the class cnnlessons-cost.
     cost = page.locator(f"{PANEL} .cnnlessons-cost").first
