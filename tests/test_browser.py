@@ -255,12 +255,22 @@ def _any_started(page, timeout_s: float = 20.0) -> bool:
 def _wait_until_all_ran(page, lab: Lab, n_code: int) -> None:
     prompts = page.locator(f"{PANEL} .jp-CodeCell .jp-InputPrompt")
     deadline = time.monotonic() + RUN_TIMEOUT_S
+    stalled_since = None
     while True:
         texts = [t.strip() for t in prompts.all_inner_texts()]
         ran = sum(bool(re.fullmatch(r"\[\d+\]:", t)) for t in texts)
         idle = all(k["execution_state"] == "idle" for k in lab.api("kernels"))
         if ran == n_code and idle:
             return
+        # Idle with nothing queued but cells left: an error stopped Run All.
+        if idle and "[*]:" not in texts:
+            stalled_since = stalled_since or time.monotonic()
+            if time.monotonic() - stalled_since > 5:
+                raise AssertionError(
+                    f"Run All stopped after {ran} of {n_code} code cells; errors shown: {_shown_errors(page)}"
+                )
+        else:
+            stalled_since = None
         if time.monotonic() > deadline:
             raise AssertionError(
                 f"after {RUN_TIMEOUT_S:.0f} s, {ran} of {n_code} code cells have run "
