@@ -253,9 +253,9 @@ def fit(
     if channels_last is None:
         channels_last = device.type == "cuda"  # measured: no gain on the CPU here (see results)
     model.to(device)
+    _check_model_fits(model, images, labels, device, augment)
     if channels_last:
         model.to(memory_format=torch.channels_last)
-    _check_model_fits(model, images, labels, device, augment)
     x_all = images.to(device)
     y_all = labels.to(device)
     test = (test_images.to(device), test_labels.to(device)) if test_data is not None else None

@@ -1,0 +1,77 @@
+"""Lesson 07: a small backbone + head for transfer learning, and the helpers to freeze and swap.
+
+The recipe the lesson teaches (the source documents do it with Keras' Inception v3): keep a
+trained feature extractor, freeze it, put a new head on top for the new task, train the head;
+then optionally unfreeze the last block and fine-tune it with a smaller learning rate.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def conv_block(in_channels: int, out_channels: int) -> nn.Sequential:
+    """3x3 convolution (padding 1) -> ReLU -> 2x2 max-pool: halves H and W."""
+    return nn.Sequential(
+        nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1),
+        nn.ReLU(inplace=True),
+        nn.MaxPool2d(2),
+    )
+
+
+class TransferNet(nn.Module):
+    """``backbone`` (conv 32 -> conv 64, each with a 2x2 pool), flatten, ``head`` (one linear layer).
+
+    The head is the only task-specific part: ``replace_head`` swaps it for a new task.
+    """
+
+    feature_dim = 64 * 7 * 7  # 3136
+
+    def __init__(self, num_classes: int = 5) -> None:
+        super().__init__()
+        self.backbone = nn.Sequential()
+        self.backbone.add_module("block1", conv_block(1, 32))   # N x 32 x 14 x 14
+        self.backbone.add_module("block2", conv_block(32, 64))  # N x 64 x 7 x 7
+        self.head = nn.Linear(self.feature_dim, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # x: N x 1 x 28 x 28
+        x = self.backbone(x)     # N x 64 x 7 x 7
+        x = torch.flatten(x, 1)  # N x 3136
+        return self.head(x)      # N x num_classes
+
+
+def transfer_net(num_classes: int = 5) -> TransferNet:
+    """The lesson's MNIST network (1 x 28 x 28 -> ``num_classes``)."""
+    return TransferNet(num_classes=num_classes)
+
+
+def freeze(module: nn.Module) -> nn.Module:
+    """Stop gradients for every parameter of ``module`` (the optimizer will skip them)."""
+    for p in module.parameters():
+        p.requires_grad_(False)
+    return module
+
+
+def unfreeze(module: nn.Module) -> nn.Module:
+    """Let every parameter of ``module`` train again."""
+    for p in module.parameters():
+        p.requires_grad_(True)
+    return module
+
+
+def replace_head(model: TransferNet, num_classes: int) -> nn.Linear:
+    """Put a freshly initialized linear head with ``num_classes`` outputs on ``model``; return it."""
+    if not hasattr(model, "head") or not isinstance(model.head, nn.Linear):
+        raise TypeError("replace_head expects a model with a linear `head` attribute, like TransferNet; "
+                        f"got {type(model).__name__}. For other models assign the new layer yourself, "
+                        "e.g. model.fc = nn.Linear(model.fc.in_features, num_classes).")
+    model.head = nn.Linear(model.head.in_features, num_classes).to(model.head.weight.device)
+    return model.head
+
+
+def count_params(model: nn.Module) -> dict[str, int]:
+    """{'trainable': ..., 'frozen': ..., 'total': ...} parameter counts."""
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    frozen = sum(p.numel() for p in model.parameters() if not p.requires_grad)
+    return {"trainable": trainable, "frozen": frozen, "total": trainable + frozen}
