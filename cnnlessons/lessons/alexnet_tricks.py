@@ -59,8 +59,12 @@ def dropout_ensemble(head: nn.Module, features: torch.Tensor, passes: int = 50, 
 
 
 @torch.no_grad()
-def tta_logits(model: nn.Module, images: torch.Tensor, fill: float, batch: int = 1000) -> tuple[torch.Tensor, torch.Tensor]:
-    """Logits for the images as they are, and averaged over them and their four 1-pixel shifts."""
+@torch.no_grad()
+def tta_logits(model: nn.Module, images: torch.Tensor, fill: float, batch: int = 250) -> tuple[torch.Tensor, torch.Tensor]:
+    """Logits for the images as they are, and averaged over them and their four 1-pixel shifts.
+
+    Without gradients and in batches of 250, so the five views of the test set stay small.
+    """
     model.eval()
     plain, tta = [], []
     for i in range(0, len(images), batch):
