@@ -60,6 +60,23 @@ def unfreeze(module: nn.Module) -> nn.Module:
     return module
 
 
+def freeze_up_to(model: nn.Module, last: str) -> nn.Module:
+    """Freeze the top-level children of ``model`` in order, up to and including ``last``.
+
+    Keras' recipe "freeze up to mixed7" becomes ``freeze_up_to(inception, "Mixed_6e")`` in
+    torchvision's naming; the children after ``last`` (and their parameters) stay trainable.
+    """
+    names = [name for name, _ in model.named_children()]
+    if last not in names:
+        raise KeyError(f"{type(model).__name__} has no child named {last!r}; its children are: "
+                       f"{', '.join(names)}")
+    for name, child in model.named_children():
+        freeze(child)
+        if name == last:
+            break
+    return model
+
+
 def replace_head(model: TransferNet, num_classes: int) -> nn.Linear:
     """Put a freshly initialized linear head with ``num_classes`` outputs on ``model``; return it."""
     if not hasattr(model, "head") or not isinstance(model.head, nn.Linear):

@@ -1,0 +1,117 @@
+"""Lesson 07 model helpers: freezing, unfreezing, swapping the head, counting; the label remap."""
+import pytest
+import torch
+from torch import nn
+
+from cnnlessons.lessons import transfer as l07
+from cnnlessons.models import transfer as tr
+
+
+def test_shapes_and_counts():
+    model = tr.transfer_net(num_classes=5)
+    assert model(torch.randn(2, 1, 28, 28)).shape == (2, 5)
+    assert model.backbone(torch.randn(2, 1, 28, 28)).shape == (2, 64, 7, 7)
+    c = tr.count_params(model)
+    assert c == {"trainable": 34_501, "frozen": 0, "total": 34_501}
+    assert [n for n, _ in model.backbone.named_children()] == ["block1", "block2"]
+
+
+def test_freeze_and_unfreeze_last_block():
+    model = tr.transfer_net(5)
+    tr.freeze(model.backbone)
+    assert tr.count_params(model) == {"trainable": 3136 * 5 + 5, "frozen": 18_816, "total": 34_501}
+    tr.unfreeze(model.backbone.block2)
+    assert all(p.requires_grad for p in model.backbone.block2.parameters())
+    assert not any(p.requires_grad for p in model.backbone.block1.parameters())
+    assert tr.count_params(model)["frozen"] == 32 * 9 + 32
+
+
+def test_frozen_weights_do_not_change_in_training():
+    torch.manual_seed(0)
+    model = tr.transfer_net(5)
+    tr.freeze(model.backbone)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-2)
+    for _ in range(3):
+        loss = nn.functional.cross_entropy(model(torch.randn(8, 1, 28, 28)), torch.randint(0, 5, (8,)))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    after = model.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before if k.startswith("backbone."))
+    assert not torch.equal(before["head.weight"], after["head.weight"])
+
+
+def test_replace_head_is_fresh_and_sized():
+    model = tr.transfer_net(5)
+    old = model.head
+    new = tr.replace_head(model, 3)
+    assert model.head is new and new is not old
+    assert (new.in_features, new.out_features) == (3136, 3)
+    assert new.weight.requires_grad
+    assert model(torch.randn(1, 1, 28, 28)).shape == (1, 3)
+
+
+def test_replace_head_error_message():
+    model = nn.Sequential(nn.Flatten(), nn.Linear(4, 2))
+    with pytest.raises(TypeError, match="linear `head`.*Sequential.*model.fc = nn.Linear"):
+        tr.replace_head(model, 5)
+
+
+def test_freeze_up_to():
+    model = nn.Sequential()
+    for name in ("a", "b", "c"):
+        model.add_module(name, nn.Linear(2, 2))
+    tr.freeze_up_to(model, "b")
+    assert not model.a.weight.requires_grad and not model.b.bias.requires_grad
+    assert model.c.weight.requires_grad
+    with pytest.raises(KeyError, match="no child named 'Mixed_6e'.*a, b, c"):
+        tr.freeze_up_to(model, "Mixed_6e")
+
+
+def test_freeze_up_to_inception_on_meta():
+    from torchvision.models import inception_v3
+
+    with torch.device("meta"):
+        inc = inception_v3(weights=None, aux_logits=False, init_weights=False)
+    tr.freeze_up_to(inc, "Mixed_6e")
+    assert not any(p.requires_grad for p in inc.Mixed_6e.parameters())
+    assert all(p.requires_grad for p in inc.Mixed_7a.parameters())
+
+
+def test_remap_labels():
+    y = torch.tensor([5, 9, 7, 5])
+    assert l07.remap_labels(y).tolist() == [0, 4, 2, 0]
+    assert l07.remap_labels(torch.tensor([3, 1]), digits=(3, 1)).tolist() == [0, 1]
+    with pytest.raises(ValueError, match=r"labels \[2\] are not among digits"):
+        l07.remap_labels(torch.tensor([5, 2]))
+
+
+def test_load_task_remaps():
+    x, y = l07.load_task("test", l07.NEW_DIGITS, subset=50, seed=0)
+    assert x.shape == (50, 1, 28, 28)
+    assert sorted(set(y.tolist())) == [0, 1, 2, 3, 4]
+    assert torch.bincount(y).min() >= 8  # stratified: about 10 per digit
+
+
+def test_fit_new_task_catches_unmapped_labels():
+    model = tr.transfer_net(5)
+    x = torch.randn(4, 1, 28, 28)
+    with pytest.raises(ValueError, match="labels go from 5 to 9.*5 outputs.*remap_labels"):
+        l07.fit_new_task(model, (x, torch.tensor([5, 6, 7, 9])), steps=1, live=False, progress=False)
+    hist = l07.fit_new_task(model, (x, torch.tensor([0, 1, 2, 4])), steps=1, batch_size=4,
+                            live=False, progress=False)
+    assert hist.steps == 1
+
+
+def test_build_setting():
+    state = tr.transfer_net(5).state_dict()
+    frozen = l07.build_setting("frozen pretrained + new head", state)
+    assert torch.equal(frozen.backbone.block1[0].weight, state["backbone.block1.0.weight"])
+    assert tr.count_params(frozen)["trainable"] == 15_685
+    torch.manual_seed(1)
+    scratch = l07.build_setting("from scratch", state)
+    assert not torch.equal(scratch.backbone.block1[0].weight, state["backbone.block1.0.weight"])
+    assert tr.count_params(l07.build_setting("frozen RANDOM + new head", state))["frozen"] == 18_816
+    with pytest.raises(KeyError, match="unknown setting"):
+        l07.build_setting("frozen", state)
