@@ -7,6 +7,10 @@ STAMP  := $(VENV)/.cnnlessons-installed
 SANITIZE := tests/nbval_sanitize.cfg
 # Two pytest workers; nbval needs --dist loadscope so one notebook's cells stay on one worker.
 WORKERS ?= 2
+# One math thread per worker (and per notebook kernel, which inherits it): two workers with two
+# threads each on a 2-core machine oversubscribe it, and the spinning thread pools then burn
+# several times the CPU time a notebook needs.
+TEST_THREADS ?= 1
 
 .PHONY: lab test unit notebooks run-notebook run-notebooks bench clean-venv chromium
 
@@ -21,14 +25,14 @@ lab: $(STAMP)
 
 # Unit tests and strict nbval over every notebook, in one pytest run.
 test: $(STAMP)
-	$(PY) -m pytest -n $(WORKERS) --dist loadscope \
+	OMP_NUM_THREADS=$(TEST_THREADS) $(PY) -m pytest -n $(WORKERS) --dist loadscope \
 	  --nbval --nbval-current-env --nbval-sanitize-with $(SANITIZE) tests notebooks
 
 unit: $(STAMP)
-	$(PY) -m pytest -n $(WORKERS) tests
+	OMP_NUM_THREADS=$(TEST_THREADS) $(PY) -m pytest -n $(WORKERS) tests
 
 notebooks: $(STAMP)
-	$(PY) -m pytest -n $(WORKERS) --dist loadscope \
+	OMP_NUM_THREADS=$(TEST_THREADS) $(PY) -m pytest -n $(WORKERS) --dist loadscope \
 	  --nbval --nbval-current-env --nbval-sanitize-with $(SANITIZE) notebooks
 
 # Execute a notebook top to bottom in a fresh kernel and store its outputs.
