@@ -20,8 +20,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test,browser]"
 	@touch $(STAMP)
 
+# As root (a container, a fresh cloud VM) JupyterLab refuses to start without --allow-root.
+LAB_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
+
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab notebooks/00_start_here.ipynb
+	$(VENV)/bin/jupyter lab $(LAB_ROOT) notebooks/00_start_here.ipynb
 
 # Unit tests and strict nbval over every notebook, in one pytest run.
 test: $(STAMP)
