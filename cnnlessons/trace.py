@@ -127,8 +127,12 @@ class TraceTable:
         """Sum params and mult-adds per module path cut to ``depth`` parts (``depth=1``: per
         top-level child, e.g. one group per Inception branch when the model is a block)."""
         groups: dict[str, GroupRow] = {}
-        for r in self.layers:
+        for r in self.rows:  # in call order, joins included: a group's output is its last row's
             name = ".".join(r.path.split(".")[:depth]) if r.path else (self.model_name or "(model)")
+            if r.kind != "layer":
+                if name in groups:
+                    groups[name].output_shape = r.output_shape
+                continue
             g = groups.setdefault(name, GroupRow(name, 0, 0))
             g.params += r.params
             g.mult_adds += r.mult_adds
@@ -469,13 +473,18 @@ def _cut(rows: list[TraceRow], depth: int) -> list[TraceRow]:
     """Collapse layer rows deeper than ``depth`` into one row per module call at that depth."""
     out: list[TraceRow] = []
     for r in rows:
-        if r.depth <= depth:
+        if r.depth <= depth and not (r.kind != "layer" and out and out[-1].type == "(group)"
+                                     and out[-1].path == r.path):
             out.append(r)
             continue
-        if r.kind != "layer":
-            continue  # a join hidden inside a collapsed module
         prefix = ".".join(r.path.split(".")[:depth])
         last = out[-1] if out else None
+        if r.kind != "layer":
+            # A join hidden inside a collapsed module: when it is the module's latest call, the
+            # module's output is the join's (an Inception block's output is its concat).
+            if last is not None and last.type == "(group)" and last.path == prefix:
+                last.output_shape, last.rf, last.jump, last.output_bytes = r.output_shape, r.rf, r.jump, r.output_bytes
+            continue
         if last is not None and last.kind == "layer" and last.path == prefix and last.type == "(group)":
             last.params += r.params
             last.trainable_params += r.trainable_params

@@ -192,6 +192,14 @@ def test_error_hard_coded_view_before_linear():
         cl.trace(View(), (1, 1, 28, 28))
 
 
+def test_depth_cut_gives_a_block_the_output_of_its_join():
+    table = cl.trace(InceptionANet(), (1, 1, 28, 28), depth=1)
+    assert [r.path for r in table.rows] == ["conv1", "mp", "incep1", "conv2", "mp", "incep2", "fc"]
+    assert table.row("incep1").output_shape == (1, 88, 12, 12)
+    assert table.row("incep2").output_shape == (1, 88, 4, 4)
+    assert table.total_params == 97_298
+
+
 def test_printing_html_lookup_groups_and_memory():
     table = cl.trace(InceptionANet(), (1, 1, 28, 28))
     text = str(table)
@@ -206,7 +214,7 @@ def test_printing_html_lookup_groups_and_memory():
     assert list(groups) == ["conv1", "mp", "incep1", "conv2", "incep2", "fc"]
     assert sum(g.params for g in groups.values()) == 97_298
     assert sum(g.mult_adds for g in groups.values()) == table.total_mult_adds
-    assert groups["incep1"].output_shape == (1, 24, 12, 12)
+    assert groups["incep1"].output_shape == (1, 88, 12, 12)  # the block's concat, not its last branch
     assert table.activation_memory() == sum(4 * r.output_shape.numel() if hasattr(r.output_shape, "numel")
                                             else 4 * torch.Size(r.output_shape).numel() for r in table.layers)
     assert table.row("conv1").output_bytes == 10 * 24 * 24 * 4

@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable, Sequence
 import torch
 from torch import nn
 
+from ..device import release_memory
 from ..models import MNIST_MODELS
 
 Data = tuple[torch.Tensor, torch.Tensor]
@@ -244,6 +245,7 @@ def shootout(
                 print(f"{name:28s} seed {seed}: test acc {100 * run.test_acc:6.2f}%  "
                       f"{run.images_per_s:8,.0f} images/s  {run.train_s:6.1f} s", flush=True)
             del model
+            release_memory()  # freed activations back to the OS before the next model
         result.rows.append(row)
     return result
 
