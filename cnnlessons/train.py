@@ -220,6 +220,7 @@ def fit(
     eval_every: int | None = None,
     channels_last: bool | None = None,
     cuda_graph: bool | None = None,
+    precision: str = "fp32",
 ) -> History:
     """Train ``model`` in place on ``train_data = (images, labels)``; return a ``History``.
 
@@ -237,6 +238,9 @@ def fit(
     - ``eval_every=n``: evaluate every n steps instead of at each epoch end.
     - ``channels_last`` / ``cuda_graph``: speed switches, on where they measured faster.
       With a CUDA graph the batch size is fixed, so each epoch drops its last partial batch.
+    - ``precision="bf16"``: forward and loss under bfloat16 autocast (weights stay float32).
+      Opt-in: about 2x faster again on CPUs with AMX or AVX512-BF16 (recent Xeons), slower on
+      CPUs without them (most laptops); accuracy on MNIST is unchanged (benchmarks/results).
     Ctrl-C (Kernel > Interrupt) stops training and returns the History so far
     (``interrupted=True``); the weights keep what they learned.
     """
@@ -249,13 +253,16 @@ def fit(
     if schedule not in (None, "onecycle"):
         raise ValueError(f"schedule must be None or 'onecycle', got {schedule!r}")
     loss_fn = loss_fn or cross_entropy
+    if precision not in ("fp32", "bf16"):
+        raise ValueError(f"precision must be 'fp32' or 'bf16', got {precision!r}")
 
     torch.manual_seed(seed)
     order_rng = torch.Generator().manual_seed(seed)
 
     # --- set up: everything on the device once --------------------------------------------
     if channels_last is None:
-        channels_last = device.type == "cuda"  # measured: no gain on the CPU here (see results)
+        # Measured faster on both: H100 165k vs 137k img/s; 2-core Xeon 4.5k vs 2.9k img/s.
+        channels_last = device.type in ("cuda", "cpu")
     model.to(device)
     _check_model_fits(model, images, labels, device, augment)
     if channels_last:
@@ -298,8 +305,9 @@ def fit(
 
     def eager_step(x: torch.Tensor, y: torch.Tensor, step: int) -> torch.Tensor:
         opt.zero_grad(set_to_none=True)
-        out = model(x)
-        loss = loss_fn(out, y)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
+            out = model(x)
+            loss = loss_fn(out, y)
         loss.backward()
         if on_step is not None:
             on_step(model, step, loss.detach())

@@ -279,3 +279,17 @@ def test_cuda_graph_variants(data):
     assert not h.cuda_graph  # a callback between backward and step rules the graph out
     with pytest.raises(ValueError, match="cuda_graph=True"):
         cl.fit(tiny(), data[0], schedule="onecycle", cuda_graph=True, **kw)
+
+
+def test_bf16_precision_trains_and_a_wrong_precision_says_what_to_use():
+    torch.manual_seed(0)
+    x = torch.randn(256, 1, 28, 28)
+    y = torch.randint(0, 10, (256,))
+    model = torch.nn.Sequential(torch.nn.Conv2d(1, 8, 3), torch.nn.ReLU(), torch.nn.Flatten(),
+                                torch.nn.Linear(8 * 26 * 26, 10))
+    h = cl.fit(model, (x, y), epochs=8, batch_size=64, optimizer="adam", lr=3e-3, precision="bf16",
+               device="cpu", live=False, progress=False)
+    assert h.train_loss[-1] < h.train_loss[0]
+    assert next(model.parameters()).dtype == torch.float32  # autocast: weights stay float32
+    with pytest.raises(ValueError, match="precision must be 'fp32' or 'bf16'"):
+        cl.fit(model, (x, y), steps=1, precision="fp16", device="cpu", live=False, progress=False)
