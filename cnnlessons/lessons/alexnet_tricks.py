@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..models.alexnet_tricks import LRN_ALPHA, LRN_N, alexnet
+from ._checks import missing as _missing, report as _report
 
 ACTS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
 
@@ -75,18 +76,6 @@ def tta_logits(model: nn.Module, images: torch.Tensor, fill: float, batch: int =
         plain.append(outs[0])
         tta.append(torch.stack(outs).mean(0))
     return torch.cat(plain), torch.cat(tta)
-
-
-def _report(ok: bool, good: str, bad: str) -> bool:
-    print(("Correct: " + good) if ok else ("Not yet: " + bad))
-    return ok
-
-
-def _missing(answer: object) -> bool:
-    if answer is None:
-        print("Not yet: replace None with your answer and run the cell again.")
-        return True
-    return False
 
 
 def check_conv1_params(answer: int | None) -> bool:

@@ -22,6 +22,7 @@ from torch import nn
 
 from ..device import release_memory
 from ..models import MNIST_MODELS
+from ._checks import missing as _missing, report as _report
 
 Data = tuple[torch.Tensor, torch.Tensor]
 
@@ -253,16 +254,6 @@ def shootout(
 # ---------------------------------------------------------------------------------------------
 # Exercises
 # ---------------------------------------------------------------------------------------------
-def _report(ok: bool, good: str, bad: str) -> bool:
-    print(("Correct: " + good) if ok else ("Not yet: " + bad))
-    return ok
-
-
-def _missing(answer: object) -> bool:
-    if answer is None:
-        print("Not yet: replace None with your answer and run the cell again.")
-        return True
-    return False
 
 
 def check_size_mb(name: str, answer: float | None) -> bool:

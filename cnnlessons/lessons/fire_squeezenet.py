@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from ..models.fire_squeezenet import Fire, mnist_squeezenet, squeezenet1_1
+from ._checks import missing as _missing, report as _report
 
 
 def count_weights(module: nn.Module) -> int:
@@ -21,19 +22,6 @@ def count_weights(module: nn.Module) -> int:
 def count_params(module: nn.Module) -> int:
     """Every trainable number: weights, biases and BatchNorm scales and shifts."""
     return sum(p.numel() for p in module.parameters())
-
-
-def _report(ok: bool, good: str, bad: str) -> bool:
-    print(("Correct: " + good) if ok else ("Not yet: " + bad))
-    return ok
-
-
-def _missing(answer: object) -> bool:
-    """An exercise left as ``None``: say so instead of failing."""
-    if answer is None:
-        print("Not yet: replace None with your answer and run the cell again.")
-        return True
-    return False
 
 
 def check_fire_weights(answer: int | None, inplanes: int = 128, squeeze: int = 16, e1x1: int = 64, e3x3: int = 64) -> bool:

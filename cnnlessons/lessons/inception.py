@@ -12,6 +12,7 @@ from torch import nn
 
 from ..models.inception import InceptionANet, googlenet
 from ..trace import TraceError, trace
+from ._checks import missing as _missing, report as _report
 
 
 # ---------------------------------------------------------------------------------------------
@@ -110,17 +111,6 @@ class HeadsBuiltInForward(nn.Module):
 # ---------------------------------------------------------------------------------------------
 # Exercises
 # ---------------------------------------------------------------------------------------------
-def _report(ok: bool, good: str, bad: str) -> bool:
-    print(("Correct: " + good) if ok else ("Not yet: " + bad))
-    return ok
-
-
-def _missing(answer: object) -> bool:
-    """An exercise left as ``None``: say so instead of failing."""
-    if answer is None:
-        print("Not yet: replace None with your answer and run the cell again.")
-        return True
-    return False
 
 
 def check_branch_mult_adds(answer: int | None, in_channels: int = 192, reduce: int = 16, out_channels: int = 32,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from ._checks import missing as _missing, report as _report
 
 
 def count_params(module: nn.Module) -> int:
@@ -68,19 +69,6 @@ class Bottleneck(nn.Sequential):
         super().__init__()
         self.reduce = nn.Conv2d(c_in, c_reduce, 1, bias=False)
         self.conv = nn.Conv2d(c_reduce, c_out, k, padding=k // 2, bias=False)
-
-
-def _report(ok: bool, good: str, bad: str) -> bool:
-    print(("Correct: " + good) if ok else ("Not yet: " + bad))
-    return ok
-
-
-def _missing(answer: object) -> bool:
-    """An exercise left as ``None``: say so instead of failing."""
-    if answer is None:
-        print("Not yet: replace None with your answer and run the cell again.")
-        return True
-    return False
 
 
 def check_bottleneck_mult_adds(answer: int | None, c_in: int = 256, c_reduce: int = 64, c_out: int = 128,

@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..models.residual import Bottleneck, conv1x1, mnist_resnet
+from ._checks import missing as _missing, report as _report
 
 
 def conv_grad_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> list[tuple[str, float]]:
@@ -108,18 +109,6 @@ def running_mean(values: list[float], window: int = 50) -> list[float]:
 
 
 # --- Exercise checks ----------------------------------------------------------------------------
-
-def _report(ok: bool, good: str, bad: str) -> bool:
-    print(("Correct: " + good) if ok else ("Not yet: " + bad))
-    return ok
-
-
-def _missing(answer: object) -> bool:
-    """An exercise left as ``None``: say so instead of failing."""
-    if answer is None:
-        print("Not yet: replace None with your answer and run the cell again.")
-        return True
-    return False
 
 
 def check_residual_block(block_cls: Callable[[int], nn.Module] | None, channels: int = 8) -> bool:

@@ -11,23 +11,12 @@ import torch
 from torch import nn
 
 from ..models.start_here import TinyCNN
+from ._checks import missing as _missing, report as _report
 
 
 def count_params(module: nn.Module) -> int:
     """Every trainable number in ``module``: weights, biases, BatchNorm scales and shifts."""
     return sum(p.numel() for p in module.parameters())
-
-
-def _report(ok: bool, good: str, bad: str) -> bool:
-    print(("Correct: " + good) if ok else ("Not yet: " + bad))
-    return ok
-
-
-def _missing(answer: object) -> bool:
-    if answer is None:
-        print("Not yet: replace None with your answer and run the cell again.")
-        return True
-    return False
 
 
 def _as_int(answer: Any) -> int | None:

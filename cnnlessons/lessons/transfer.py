@@ -16,6 +16,7 @@ from torch import nn
 
 from ..data import load_mnist
 from ..models.transfer import TransferNet, count_params, freeze, transfer_net
+from ._checks import missing as _missing, report as _report
 
 OLD_DIGITS = (0, 1, 2, 3, 4)
 NEW_DIGITS = (5, 6, 7, 8, 9)
@@ -96,18 +97,6 @@ def find_inception_weights() -> Path | None:
     """The torchvision Inception v3 checkpoint in the local torch hub cache, or None (never downloads)."""
     hits = sorted(glob(str(Path(torch.hub.get_dir()) / "checkpoints" / "inception_v3_google-*.pth")))
     return Path(hits[-1]) if hits else None
-
-
-def _report(ok: bool, good: str, bad: str) -> bool:
-    print(("Correct: " + good) if ok else ("Not yet: " + bad))
-    return ok
-
-
-def _missing(answer: object) -> bool:
-    if answer is None:
-        print("Not yet: replace None with your answer and run the cell again.")
-        return True
-    return False
 
 
 def check_trainable_after_freeze(answer: int | None, num_classes: int = 3) -> bool:

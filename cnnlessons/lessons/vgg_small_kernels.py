@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..models.vgg_small_kernels import convolutionize, vgg16
+from ._checks import missing as _missing, report as _report
 
 
 class SkippingVGG16(nn.Module):
@@ -52,18 +53,6 @@ def gradient_footprint(n_layers: int, kernel: int = 3, size: int = 15) -> torch.
     out = nn.Sequential(*layers)(x)
     out[0, 0, size // 2, size // 2].backward()
     return (x.grad[0, 0].abs() > 0).float()
-
-
-def _report(ok: bool, good: str, bad: str) -> bool:
-    print(("Correct: " + good) if ok else ("Not yet: " + bad))
-    return ok
-
-
-def _missing(answer: object) -> bool:
-    if answer is None:
-        print("Not yet: replace None with your answer and run the cell again.")
-        return True
-    return False
 
 
 def check_stack_weights(answer: int | None, n: int = 3, channels: int = 64) -> bool:
