@@ -576,7 +576,9 @@ def _check_model_fits(model: nn.Module, images: torch.Tensor, labels: torch.Tens
     top = int(labels.max())
     if top >= out.shape[1]:
         raise ValueError(f"the model outputs {out.shape[1]} classes but the labels go up to {top}; "
-                         f"give the last layer {top + 1} outputs")
+                         f"give the last layer {top + 1} outputs, or, if the labels are a few of the "
+                         f"classes (say digits 5..9 for a new {out.shape[1]}-class head), renumber them "
+                         f"0..{out.shape[1] - 1}")
 
 
 def _make_optimizer(choice: Any, model: nn.Module, lr: float | None, momentum: float,
