@@ -28,7 +28,7 @@ ERROR_CLASS = "cnnlessons-error"       # added to the readout while a value is i
 def _count(module: nn.Module, input_size: tuple[int, ...]) -> dict[str, Any]:
     """Parameters, mult-adds and output shape of ``module`` on a meta input, in total and per
     branch (top-level child), from ``cnnlessons.trace``: the package's single source of counts."""
-    from .trace import trace
+    from ..trace import trace
 
     table = trace(module, input_size, receptive_field=False)  # meta device by default
     return {
@@ -143,7 +143,7 @@ class ChannelExplorer:
         try:
             return _count(module, self.input_size)
         except Exception as exc:
-            from .trace import TraceError
+            from ..trace import TraceError
 
             message = str(exc).strip().rstrip(".")
             # trace's own message names the failing layer and the fix; other errors get a hint.
