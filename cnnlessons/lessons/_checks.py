@@ -513,43 +513,82 @@ def _named_params(module: Any, ignore_bias: bool) -> list[tuple[str, Any]]:
     return [(n, p) for n, p in module.named_parameters() if n not in skip]
 
 
-def _state(module: Any, ignore_bias: bool) -> list[tuple[str, Any]]:
-    skip = _bias_names(module) if ignore_bias else set()
-    return [(n, t) for n, t in module.state_dict(keep_vars=True).items() if n not in skip]
+def _units(module: Any, ignore_bias: bool) -> list[list[Any]]:
+    """The tensors (parameters, then persistent buffers) each submodule owns directly, one list
+    per submodule that owns any, in registration order."""
+    units = []
+    for mod in module.modules():
+        own = [p for name, p in mod.named_parameters(recurse=False)
+               if not (ignore_bias and name == "bias" and _is_conv_or_linear(mod))]
+        skip = getattr(mod, "_non_persistent_buffers_set", set())
+        own += [b for name, b in mod.named_buffers(recurse=False) if name not in skip and b is not None]
+        if own:
+            units.append(own)
+    return units
 
 
-def _pair(src: Any, dst: Any, ignore_bias: bool) -> tuple[list[tuple[Any, Any]] | None, str]:
-    """Pair src's parameters and buffers with dst's: in registration order when every shape
-    matches, else by shape (order kept within a shape). Returns (pairs, "") or (None, why)."""
-    a, b = _state(src, ignore_bias), _state(dst, ignore_bias)
-    if len(a) == len(b) and all(ta.shape == tb.shape for (_, ta), (_, tb) in zip(a, b)):
-        return [(ta, tb) for (_, ta), (_, tb) in zip(a, b)], ""
+_MAX_PAIRINGS = 24
+
+
+def _pairings(src: Any, dst: Any, ignore_bias: bool) -> tuple[list[list[tuple[Any, Any]]], str]:
+    """Ways to pair src's parameters and buffers with dst's, most likely first.
+
+    Layers (a submodule's own tensors) are paired in registration order when every shape
+    matches, else grouped by their shapes; layers with the same shapes (two 3x3 convolutions)
+    are also tried in other orders, up to a few dozen pairings. When layers cannot be paired,
+    single tensors are paired by shape. Returns ([], why) when some tensor has no partner.
+    """
+    import itertools
+    a, b = _units(src, ignore_bias), _units(dst, ignore_bias)
+    sig = lambda unit: tuple(tuple(t.shape) for t in unit)  # noqa: E731
+    out: list[list[tuple[Any, Any]]] = []
+    if len(a) == len(b) and all(sig(ua) == sig(ub) for ua, ub in zip(a, b)):
+        out.append([(ta, tb) for ua, ub in zip(a, b) for ta, tb in zip(ua, ub)])
     groups_a: dict[tuple, list] = {}
     groups_b: dict[tuple, list] = {}
-    for _, t in a:
-        groups_a.setdefault(tuple(t.shape), []).append(t)
-    for _, t in b:
-        groups_b.setdefault(tuple(t.shape), []).append(t)
+    for unit in a:
+        groups_a.setdefault(sig(unit), []).append(unit)
+    for unit in b:
+        groups_b.setdefault(sig(unit), []).append(unit)
+    if set(groups_a) == set(groups_b) and all(len(groups_a[k]) == len(groups_b[k]) for k in groups_a):
+        keys = list(groups_a)
+        orders = itertools.product(*(itertools.permutations(groups_b[k]) for k in keys))
+        for order in itertools.islice(orders, _MAX_PAIRINGS):
+            pairing = [(ta, tb) for k, units_b in zip(keys, order)
+                       for ua, ub in zip(groups_a[k], units_b) for ta, tb in zip(ua, ub)]
+            if not any(_same_pairing(pairing, seen) for seen in out):
+                out.append(pairing)
+        return out, ""
+    if out:
+        return out, ""
+    # Layers do not match one to one: pair single tensors by shape, order kept within a shape.
+    ta_by: dict[tuple, list] = {}
+    tb_by: dict[tuple, list] = {}
+    for unit in a:
+        for t in unit:
+            ta_by.setdefault(tuple(t.shape), []).append(t)
+    for unit in b:
+        for t in unit:
+            tb_by.setdefault(tuple(t.shape), []).append(t)
     pairs = []
-    for shape in sorted(set(groups_a) | set(groups_b)):
-        la, lb = groups_a.get(shape, []), groups_b.get(shape, [])
+    for shape in sorted(set(ta_by) | set(tb_by)):
+        la, lb = ta_by.get(shape, []), tb_by.get(shape, [])
         if len(la) != len(lb):
-            return None, (f"a tensor of shape {shape} has no partner "
-                          f"({len(lb)} in yours, {len(la)} in the reference)")
+            return [], (f"a tensor of shape {shape} has no partner "
+                        f"({len(lb)} in yours, {len(la)} in the reference)")
         pairs.extend(zip(la, lb))
-    return pairs, ""
+    return [pairs], ""
 
 
-def _copy(src: Any, dst: Any, ignore_bias: bool) -> str:
-    """Copy src's weights and buffers into dst; "" on success, else why it is impossible."""
+def _same_pairing(p: list[tuple[Any, Any]], q: list[tuple[Any, Any]]) -> bool:
+    return {(id(x), id(y)) for x, y in p} == {(id(x), id(y)) for x, y in q}
+
+
+def _apply(pairing: list[tuple[Any, Any]]) -> None:
     import torch
-    pairs, why = _pair(src, dst, ignore_bias)
-    if pairs is None:
-        return why
     with torch.no_grad():
-        for ta, tb in pairs:
+        for ta, tb in pairing:
             tb.copy_(ta)
-    return ""
 
 
 def _zero_biases(module: Any) -> None:
@@ -725,13 +764,16 @@ class Module(_Expectation):
             _zero_biases(ref)
             _zero_biases(cand)
             ref_out = self._run(ref, x)
-        why = _copy(ref, cand, self.ignore_bias)
-        if why:
+        pairings, why = _pairings(ref, cand, self.ignore_bias)
+        if not pairings:
             return False, (f"the same number of parameters as the reference, but arranged "
                            f"differently: {why}."), ref_out
+        for pairing in pairings:
+            _apply(pairing)
+            if self._close(self._run(cand, x), ref_out):
+                return True, "", ref_out
+        _apply(pairings[0])
         out = self._run(cand, x)
-        if self._close(out, ref_out):
-            return True, "", ref_out
         return False, self._diagnose(cand, ref, x, out, ref_out), ref_out
 
     def _diagnose(self, cand: Any, ref: Any, x: Any, out: Any, ref_out: Any) -> str:
@@ -780,9 +822,13 @@ class Module(_Expectation):
                 _zero_biases(cand)
             if _n_params(cand, self.ignore_bias) != _n_params(wrong, self.ignore_bias):
                 return False
-            if _copy(wrong, cand, self.ignore_bias):
-                return False
-            return self._close(self._run(cand, x), self._run(wrong, x))
+            pairings, _ = _pairings(wrong, cand, self.ignore_bias)
+            want = self._run(wrong, x)
+            for pairing in pairings:
+                _apply(pairing)
+                if self._close(self._run(cand, x), want):
+                    return True
+            return False
         except Exception:  # noqa: BLE001 - a near factory that does not fit says nothing
             return False
 
@@ -868,7 +914,9 @@ class Exercise:
                 ok, message = False, f"this answer could not be checked; expected {self.form}."
         if not quiet:
             if ok:
-                print("Correct: " + (self.explanation or message))
+                note = re.match(r"\(read [^)]*\) ", message or "")   # "(read 35 as 35%) "
+                text = (note.group(0) if note else "") + self.explanation if self.explanation else message
+                print("Correct: " + text)
             else:
                 print("Not yet: " + (message or f"expected {self.form}."))
         return bool(ok)
