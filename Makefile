@@ -12,18 +12,29 @@ WORKERS ?= 2
 # several times the CPU time a notebook needs.
 TEST_THREADS ?= 1
 
-.PHONY: lab test unit notebooks run-notebook run-notebooks bench clean-venv chromium
+.PHONY: lab test unit notebooks run-notebook run-notebooks bench bench-binder sync-links clean-venv chromium
+
+# Every extra in pyproject.toml (test, browser, lab, and any added later): what CI needs.
+TEST_EXTRAS := $(shell sed -n '/^\[project.optional-dependencies\]/,/^\[/s/^\([A-Za-z0-9_-]*\) *=.*/\1/p' pyproject.toml | paste -sd, -)
+LAB_STAMP := $(VENV)/.cnnlessons-lab-installed
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --upgrade --quiet pip
-	$(PY) -m pip install --quiet -e ".[test,browser]"
-	@touch $(STAMP)
+	$(PY) -m pip install --quiet -e ".[$(TEST_EXTRAS)]"
+	@touch $(STAMP) $(LAB_STAMP)
+
+# A student's set-up: the package and JupyterLab (the `lab` extra), no test or browser tools.
+$(LAB_STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --upgrade --quiet pip
+	$(PY) -m pip install --quiet -e ".[lab]"
+	@touch $(LAB_STAMP)
 
 # As root (a container, a fresh cloud VM) JupyterLab refuses to start without --allow-root.
 LAB_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 
-lab: $(STAMP)
+lab: $(LAB_STAMP)
 	$(VENV)/bin/jupyter lab $(LAB_ROOT) notebooks/00_start_here.ipynb
 
 # Unit tests and strict nbval over every notebook, in one pytest run.
@@ -48,6 +59,16 @@ run-notebooks: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
+
+# Every notebook under Binder's resources (2 GiB, one CPU's worth of time by cgroup quota, a busy
+# neighbour process on the other core); needs root and Linux cgroups. NB=... for some notebooks.
+bench-binder: $(STAMP)
+	$(PY) benchmarks/bench_binder.py $(NB)
+
+# Rewrite every Binder/Colab/JupyterHub link in README.md and the notebooks from pyproject.toml
+# ([project.urls] Repository, [tool.cnnlessons] ref). A fork: REPO=https://github.com/you/cnnlessons REF=v1
+sync-links:
+	$(if $(wildcard $(PY)),$(PY),$(PYTHON)) scripts/sync_links.py $(if $(REPO),--repo $(REPO)) $(if $(REF),--ref $(REF))
 
 clean-venv:
 	rm -rf $(VENV)

@@ -10,7 +10,10 @@ import importlib
 from typing import Any
 
 from .data import load_mnist
-from .device import check_memory_budget, describe_device, peak_memory_mb, pick_device, seed_everything
+from .device import (
+    check_memory_budget, describe_device, match_threads_to_cpu_quota, mps_safe, peak_memory_mb, pick_device,
+    seed_everything,
+)
 
 # trace and doctor share their module's name, so they are imported eagerly: a lazy attribute
 # would be shadowed by the submodule as soon as anything imported it. Both are plotting-free.
@@ -18,6 +21,16 @@ from .doctor import Findings, doctor
 from .trace import TraceError, TraceTable, trace
 
 __version__ = "0.1.0"
+
+# Nothing for the student to do: in a container with a CPU quota below its visible cores (Binder,
+# a hub's pod) torch gets one thread per CPU of quota; on Colab third-party widgets are enabled.
+try:
+    THREADS_FROM_QUOTA = match_threads_to_cpu_quota()
+except Exception:  # noqa: BLE001  (never let a platform quirk stop the import)
+    THREADS_FROM_QUOTA = None
+from .env import enable_colab_widgets as _enable_colab_widgets  # noqa: E402
+
+_enable_colab_widgets()
 
 # Public name -> module that defines it, imported on first use.
 _LAZY = {
@@ -34,7 +47,7 @@ _LAZY = {
 
 __all__ = [
     "load_mnist", "pick_device", "describe_device", "seed_everything", "peak_memory_mb",
-    "check_memory_budget", "trace", "TraceTable", "TraceError", "doctor", "Findings", *_LAZY,
+    "check_memory_budget", "mps_safe", "trace", "TraceTable", "TraceError", "doctor", "Findings", *_LAZY,
 ]
 
 

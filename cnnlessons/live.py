@@ -24,7 +24,7 @@ class LiveCurves:
                  notebook: bool | None = None) -> None:
         import matplotlib.pyplot as plt  # noqa: PLC0415  (only when drawing)
 
-        from .train import _in_notebook  # noqa: PLC0415
+        from .env import in_notebook as _in_notebook  # noqa: PLC0415
 
         self.hist, self.plt = hist, plt
         self.fig, (self.ax_loss, self.ax_acc) = plt.subplots(1, 2, figsize=(10, 3.6))

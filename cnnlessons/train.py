@@ -21,7 +21,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .device import pick_device, release_memory
+from .device import mps_safe, pick_device, release_memory
+from .env import in_notebook as _in_notebook
+from .diagnose import check_device
+from .diagnose import forward_checked as _forward_checked
+from .preflight import after_fit, before_fit, check_batch_output, check_evaluate_args, check_fit_args
+from .preflight import check_data as _check_data
 
 Data = tuple[torch.Tensor, torch.Tensor]
 LossFn = Callable[[Any, torch.Tensor], torch.Tensor]
@@ -173,6 +178,7 @@ def evaluate(
 
     Runs on the model's device unless ``device`` is given; the mode the model was in is restored.
     """
+    batch_size, device = check_evaluate_args(model, batch_size, device)
     images, labels = _check_data(data, "data")
     if device is None:
         device = _model_device(model)
@@ -185,6 +191,8 @@ def evaluate(
             x = images[i:i + batch_size].to(device, non_blocking=True)
             y = labels[i:i + batch_size].to(device, non_blocking=True)
             logits = main_output(_forward_checked(model, x))
+            if i == 0:
+                check_batch_output(logits, labels, len(x), "data")
             loss_sum += F.cross_entropy(logits, y, reduction="sum")
             correct += (logits.argmax(1) == y).sum()
     finally:
@@ -248,8 +256,10 @@ def fit(
     images, labels = _check_data(train_data, "train_data")
     if test_data is not None:
         test_images, test_labels = _check_data(test_data, "test_data")
-    device = torch.device(device) if device is not None else pick_device()
-    _check_positive(epochs=epochs, batch_size=batch_size, steps=steps, eval_every=eval_every)
+    device = check_device(device) or pick_device()
+    epochs, steps, batch_size, eval_every, lr, seed = check_fit_args(
+        model, epochs=epochs, steps=steps, batch_size=batch_size, eval_every=eval_every, lr=lr, seed=seed,
+        loss_fn=loss_fn, augment=augment, optimizer=optimizer)
     if schedule not in (None, "onecycle"):
         raise ValueError(f"schedule must be None or 'onecycle', got {schedule!r}")
     loss_fn = loss_fn or cross_entropy
@@ -264,7 +274,10 @@ def fit(
         # Measured faster on both: H100 165k vs 137k img/s; 2-core Xeon 4.5k vs 2.9k img/s.
         channels_last = device.type in ("cuda", "cpu")
     model.to(device)
-    _check_model_fits(model, images, labels, device, augment)
+    if device.type == "mps":
+        mps_safe(model)  # adaptive pooling MPS rejects runs on the CPU (device.py)
+    before = before_fit(model, images, labels, test_labels if test_data is not None else None, device,
+                        augment, loss_fn)  # dry run, the doctor's checks, the notices (preflight.py)
     if channels_last:
         model.to(memory_format=torch.channels_last)
     x_all = images.to(device)
@@ -294,6 +307,7 @@ def fit(
                    channels_last=bool(channels_last))
     record = _Recorder(device)
     show = _Display(hist, live, progress, total_steps, n_epochs, steps_per_epoch)
+    show.before = before
 
     fmt = torch.channels_last if channels_last else torch.contiguous_format
     static_x = static_y = graph = graph_rec = None
@@ -394,6 +408,7 @@ def fit(
     show.finish()
     if device.type == "cpu":
         release_memory()  # the run's freed buffers back to the OS (a few ms; see device.py)
+    after_fit(model, hist.steps, steps_per_epoch, hist.step_loss, lr)
     return hist
 
 
@@ -442,6 +457,8 @@ class _Recorder:
 class _Display:
     """Text lines or live curves, throttled so drawing costs well under 3% of the run."""
 
+    before = ""  # " (continuing: 3.00 epochs already trained)" for a model fit trained before
+
     def __init__(self, hist: History, live: bool | None, progress: bool | None,
                  total_steps: int, n_epochs: int, steps_per_epoch: int) -> None:
         self.hist, self.total_steps, self.n_epochs = hist, total_steps, n_epochs
@@ -471,7 +488,8 @@ class _Display:
                 self.draw(step)
         elif self.progress:
             h = self.hist
-            line = f"{h.label + ': ' if h.label else ''}epoch {h.eval_epoch[-1]:.2f}/{self.n_epochs} step {step}"
+            line = (f"{h.label + ': ' if h.label else ''}epoch {h.eval_epoch[-1]:.2f}/{self.n_epochs}{self.before} "
+                    f"step {step}")
             line += f"  train loss {h.train_loss[-1]:.4f} acc {100 * h.train_acc[-1]:.2f}%"
             if h.test_acc:
                 line += f"  test loss {h.test_loss[-1]:.4f} acc {100 * h.test_acc[-1]:.2f}%"
@@ -483,7 +501,7 @@ class _Display:
         ips = h.images_per_s
         left = (self.total_steps - step) * h.batch_size / ips if ips else float("nan")
         epoch = min(step // self.steps_per_epoch + 1, self.n_epochs)
-        text = f"epoch {epoch}/{self.n_epochs}, step {step}/{self.total_steps}, {ips:,.0f} img/s"
+        text = f"epoch {epoch}/{self.n_epochs}{self.before}, step {step}/{self.total_steps}, {ips:,.0f} img/s"
         if step < self.total_steps and math.isfinite(left):
             text += f", ~{left:.0f} s left"
         return text
@@ -499,86 +517,9 @@ class _Display:
 # ---------------------------------------------------------------------------------------------
 # Checks that turn a student's mistake into a message saying what to fix
 # ---------------------------------------------------------------------------------------------
-def _check_data(data: Any, name: str) -> Data:
-    if not (isinstance(data, (tuple, list)) and len(data) == 2):
-        raise TypeError(f"{name} must be a pair (images, labels) of tensors, as "
-                        f"cnnlessons.load_mnist returns; got {type(data).__name__}")
-    images, labels = data
-    if not (isinstance(images, torch.Tensor) and isinstance(labels, torch.Tensor)):
-        raise TypeError(f"{name} must hold two tensors (images, labels); got "
-                        f"({type(images).__name__}, {type(labels).__name__}). "
-                        "Use torch.as_tensor(...) to convert arrays.")
-    if images.dim() != 4:
-        hint = " Add the channel axis with images.unsqueeze(1)." if images.dim() == 3 else ""
-        raise ValueError(f"{name}: images must have shape (N, C, H, W), got {tuple(images.shape)}.{hint}")
-    if labels.dim() != 1:
-        raise ValueError(f"{name}: labels must be a 1-d tensor of class indices, got shape "
-                         f"{tuple(labels.shape)} (one-hot labels? use labels.argmax(1))")
-    if len(images) != len(labels):
-        raise ValueError(f"{name}: {len(images):,} images but {len(labels):,} labels; they must "
-                         "match one to one (did you slice only one of them?)")
-    if len(images) == 0:
-        raise ValueError(f"{name} is empty")
-    if labels.dtype.is_floating_point or labels.dtype == torch.bool:
-        raise TypeError(f"{name}: labels must be integer class indices (int64), got {labels.dtype}; "
-                        "use labels.long()")
-    if not images.dtype.is_floating_point:
-        raise TypeError(f"{name}: images must be float (normalized), got {images.dtype}; "
-                        "use cnnlessons.load_mnist, or images.float() / 255 and normalize")
-    return images, labels
-
-
-def _check_positive(**values: int | None) -> None:
-    for name, v in values.items():
-        if v is not None and (not isinstance(v, int) or v < 1):
-            raise ValueError(f"{name} must be a whole number >= 1, got {v!r}")
-
-
 def _model_device(model: nn.Module) -> torch.device:
     p = next(model.parameters(), None)
     return p.device if p is not None else torch.device("cpu")
-
-
-def _forward_checked(model: nn.Module, x: torch.Tensor) -> Any:
-    try:
-        return model(x)
-    except RuntimeError as exc:
-        text = str(exc)
-        if "shape" in text or "size" in text or "channels" in text or "mat1" in text:
-            raise ValueError(
-                f"the model cannot take images of shape {tuple(x.shape[1:])} (batch of {len(x)}): "
-                f"{text.splitlines()[0]}. Check the first layer's in_channels and the classifier's "
-                f"in_features; cnnlessons.trace(model, {(1, *x.shape[1:])}) shows the layer where "
-                "the shapes stop matching."
-            ) from exc
-        raise
-
-
-@torch.no_grad()
-def _check_model_fits(model: nn.Module, images: torch.Tensor, labels: torch.Tensor,
-                      device: torch.device, augment: Callable | None) -> None:
-    """Dry run on two images (eval mode, so batch-norm statistics are untouched)."""
-    x = images[:2].to(device)
-    if augment is not None:
-        ax = augment(x)
-        if not isinstance(ax, torch.Tensor) or ax.shape != x.shape:
-            raise ValueError(f"augment must return a tensor shaped like its input {tuple(x.shape)}, "
-                             f"got {getattr(ax, 'shape', type(ax).__name__)}")
-    was_training = model.training
-    model.eval()
-    try:
-        out = main_output(_forward_checked(model, x))
-    finally:
-        model.train(was_training)
-    if out.dim() != 2 or len(out) != len(x):
-        raise ValueError(f"the model must return logits of shape (N, classes), got {tuple(out.shape)} "
-                         "for a batch of 2; flatten before the classifier (torch.flatten(x, 1))")
-    top = int(labels.max())
-    if top >= out.shape[1]:
-        raise ValueError(f"the model outputs {out.shape[1]} classes but the labels go up to {top}; "
-                         f"give the last layer {top + 1} outputs, or, if the labels are a few of the "
-                         f"classes (say digits 5..9 for a new {out.shape[1]}-class head), renumber them "
-                         f"0..{out.shape[1] - 1}")
 
 
 def _make_optimizer(choice: Any, model: nn.Module, lr: float | None, momentum: float,
@@ -601,12 +542,3 @@ def _make_optimizer(choice: Any, model: nn.Module, lr: float | None, momentum: f
     if name == "sgd":
         return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
     return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay, capturable=capturable)
-
-
-def _in_notebook() -> bool:
-    try:
-        from IPython import get_ipython  # noqa: PLC0415
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
