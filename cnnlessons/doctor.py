@@ -31,6 +31,8 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
+from .diagnose import check_input_size, check_instance, check_module
+
 __all__ = ["doctor", "Finding", "Findings"]
 
 
@@ -167,12 +169,33 @@ def doctor(model: nn.Module, input_size: Sequence[int], *, loss: Any = None) -> 
     ``loss``: the loss that will follow (``nn.CrossEntropyLoss()``, ``nn.NLLLoss()``, a function,
     or None meaning cross-entropy, which ``cl.fit`` uses).
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"doctor expects an nn.Module, got {type(model).__name__}")
-    input_size = tuple(int(s) for s in input_size)
+    check_module(model, "cl.doctor")
+    input_size = check_input_size(model, input_size, "cl.doctor")
+    check_instance(loss, "loss", "nn.CrossEntropyLoss()")
     findings = Findings()
     findings += _frozen(model)
+    runs, outs, errors = _watch_runs(model, input_size)
+    if errors[0] is not None:
+        if runs[0].bad_views:  # the real cause is a view that changed the batch dimension
+            findings += _batch(model, runs[:1], outs, errors, failed=True)
+        else:
+            findings.append(_fails(model, input_size, errors[0]))
+        return findings
+    first = runs[0]
+    if outs[0] is None:
+        findings.append(Finding("no-output", "(model)", "forward returned None: it ends without `return` (Python "
+                                "then returns None)", "add `return x` as the last line of forward"))
+        return findings
+    findings += _unused(model, set().union(*(r.called for r in runs)))
+    findings += _built_in_forward(model, first)
+    findings += _foreign(first)
+    findings += _softmax(outs[0], first, loss)
+    findings += _batch(model, runs, outs, errors)
+    return findings
 
+
+def _watch_runs(model: nn.Module, input_size: tuple[int, ...]) -> tuple[list[_Run], list[Any], list[Any]]:
+    """Batches of 2 and 3 random inputs in training mode, watched; the model's state restored."""
     params = list(model.parameters()) + list(model.buffers())
     device = params[0].device if params else torch.device("cpu")
     training = {m: m.training for m in model.modules()}
@@ -204,20 +227,7 @@ def doctor(model: nn.Module, input_size: Sequence[int], *, loss: Any = None) -> 
             m.training = t
         for b, saved in buffers:
             b.copy_(saved)
-
-    if errors[0] is not None:
-        if runs[0].bad_views:  # the real cause is a view that changed the batch dimension
-            findings += _batch(model, runs[:1], outs, errors, failed=True)
-        else:
-            findings.append(_fails(model, input_size, errors[0]))
-        return findings
-    first = runs[0]
-    findings += _unused(model, set().union(*(r.called for r in runs)))
-    findings += _built_in_forward(model, first)
-    findings += _foreign(first)
-    findings += _softmax(outs[0], first, loss)
-    findings += _batch(model, runs, outs, errors)
-    return findings
+    return runs, outs, errors
 
 
 # ---------------------------------------------------------------------------------------------
@@ -303,6 +313,8 @@ def _foreign(run: _Run) -> list[Finding]:
 
 
 def _softmax(out: Any, run: _Run, loss: Any) -> list[Finding]:
+    """Outputs that do not suit the loss: probabilities or log-probabilities into a loss that applies
+    its own softmax, raw scores into NLLLoss, or scores that can never be negative."""
     loss_name = "CrossEntropyLoss" if loss is None else (
         type(loss).__name__ if isinstance(loss, nn.Module) else getattr(loss, "__name__", str(loss)))
     wants_log = "nll" in loss_name.lower()
@@ -313,25 +325,40 @@ def _softmax(out: Any, run: _Run, loss: Any) -> list[Finding]:
     for i, y in enumerate(_tensors(out)):
         if y.device.type == "meta" or y.dim() != 2 or y.shape[1] < 2 or not y.is_floating_point():
             continue
-        rows1 = torch.allclose(y.sum(1), torch.ones(len(y), device=y.device), atol=1e-4)
-        probs = bool((y >= 0).all()) and rows1
-        logp = bool((y <= 0).all()) and torch.allclose(y.exp().sum(1), torch.ones(len(y), device=y.device), atol=1e-4)
-        where, fn = run.softmax.get(id(y), ("(model)", "softmax" if probs else "log_softmax"))
         which = f"output {i} " if i or isinstance(out, (tuple, list)) else "the output "
-        if probs and wants_logits:
-            found.append(Finding("softmax-output", where, f"{which}is already probabilities (rows >= 0 summing to 1, "
-                                 f"from {fn}) but {loss_name} applies its own softmax: the loss is squashed and "
-                                 "learning slows or stalls",
-                                 "return the raw scores (logits) from forward and drop the softmax; apply softmax "
-                                 "only when you need probabilities for display"))
-        elif logp and wants_logits:
-            found.append(Finding("softmax-output", where, f"{which}is log-probabilities (from {fn}) but {loss_name} "
-                                 "applies log_softmax itself", "return logits, or keep log_softmax and use nn.NLLLoss"))
-        elif probs and wants_log:
-            found.append(Finding("softmax-output", where, f"{which}is probabilities but {loss_name} expects "
-                                 "log-probabilities", "use log_softmax in forward, or return logits and use "
-                                 "nn.CrossEntropyLoss"))
+        found += _output_finding(y, which, run, loss_name, wants_log)
     return found
+
+
+def _output_finding(y: torch.Tensor, which: str, run: _Run, loss_name: str, wants_log: bool) -> list[Finding]:
+    ones = torch.ones(len(y), device=y.device)
+    probs = bool((y >= 0).all()) and torch.allclose(y.sum(1), ones, atol=1e-4)
+    logp = bool((y <= 0).all()) and torch.allclose(y.exp().sum(1), ones, atol=1e-4)
+    where, fn = run.softmax.get(id(y), ("(model)", "softmax" if probs else "log_softmax"))
+    if probs and not wants_log:
+        return [Finding("softmax-output", where, f"{which}is already probabilities (rows >= 0 summing to 1, "
+                        f"from {fn}) but {loss_name} applies its own softmax: the loss is squashed and "
+                        "learning slows or stalls",
+                        "return the raw scores (logits) from forward and drop the softmax; apply softmax "
+                        "only when you need probabilities for display")]
+    if logp and not wants_log:
+        return [Finding("softmax-output", where, f"{which}is log-probabilities (from {fn}) but {loss_name} "
+                        "applies log_softmax itself", "return logits, or keep log_softmax and use nn.NLLLoss")]
+    if probs and wants_log:
+        return [Finding("softmax-output", where, f"{which}is probabilities but {loss_name} expects "
+                        "log-probabilities", "use log_softmax in forward, or return logits and use "
+                        "nn.CrossEntropyLoss")]
+    if wants_log and not logp:
+        return [Finding("loss-mismatch", "(model)", f"{which}is raw scores (logits) but {loss_name} expects "
+                        "log-probabilities (it does not apply log_softmax itself): the loss is wrong and can go "
+                        "below zero", "use nn.CrossEntropyLoss() (it applies log_softmax for you), or end forward "
+                        "with F.log_softmax(x, dim=1)")]
+    if not wants_log and bool((y >= 0).all()) and len(y) * y.shape[1] >= 8:
+        return [Finding("relu-output", "(model)", f"{which}is never negative (a ReLU or sigmoid after the last "
+                        f"layer?): logits must be free to go below zero, so {loss_name} cannot push the wrong "
+                        "classes down", "drop the activation after the last layer: forward returns the last "
+                        "Linear's raw scores (logits)")]
+    return []
 
 
 def _batch(model: nn.Module, runs: list[_Run], outs: list[Any], errors: list[BaseException | None],

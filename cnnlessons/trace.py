@@ -41,6 +41,8 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
+from .diagnose import check_device, check_input_size, check_module, explain_code_error, explain_layer
+
 __all__ = ["trace", "TraceTable", "TraceRow", "GroupRow", "TraceError"]
 
 _CAT = {"cat", "concat", "concatenate"}
@@ -53,8 +55,9 @@ class TraceError(RuntimeError):
 
     def __init__(self, message: str, *, last_ok: "TraceRow | None", failing_path: str | None,
                  failing_type: str | None, input_shapes: list[tuple[int, ...]], fix: str,
-                 partial: "TraceTable | None" = None) -> None:
+                 partial: "TraceTable | None" = None, what: str = "") -> None:
         super().__init__(message)
+        self.what = what  # the cause in one sentence (the message's line that says what went wrong)
         self.last_ok = last_ok
         self.failing_path = failing_path
         self.failing_type = failing_type
@@ -370,11 +373,7 @@ def trace(model: nn.Module, input_size: Sequence[int], *, device: str | torch.de
 
     Raises ``TraceError`` naming the failing layer and the fix when the model rejects the input.
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"trace expects an nn.Module, got {type(model).__name__}")
-    input_size = tuple(int(s) for s in input_size)
-    if len(input_size) < 2:
-        raise ValueError(f"input_size {input_size} must include the batch, e.g. (1, 1, 28, 28)")
+    input_size = _check_args(model, input_size, device, mode)
     params0 = list(model.parameters())
     target = torch.device("meta") if device is not None and str(device) == "meta" else (
         torch.device(device) if device is not None else (params0[0].device if params0 else torch.device("cpu")))
@@ -426,6 +425,12 @@ def trace(model: nn.Module, input_size: Sequence[int], *, device: str | torch.de
         for m, t in training.items():
             m.training = t
 
+    if out is None:
+        fix = "add `return x` as the last line of forward"
+        raise TraceError(f"{type(model).__name__}.forward returned None: it ends without `return` (Python then "
+                         f"returns None).\n  fix: {fix}", last_ok=tracer.rows[-1] if tracer.rows else None,
+                         failing_path=None, failing_type=None, input_shapes=[], fix=fix,
+                         partial=_partial(tracer, input_size))
     outs = list(_tensors(out))
     rows = tracer.rows if receptive_field else [r for r in tracer.rows if r.kind == "layer"]
     if counter is not None:
@@ -450,6 +455,19 @@ def trace(model: nn.Module, input_size: Sequence[int], *, device: str | torch.de
         total_flops=None if counter is None else int(counter.get_total_flops()),
         input_bytes=math.prod(input_size) * torch.empty((), dtype=dtype).element_size(),
     )
+
+
+def _check_args(model: Any, input_size: Any, device: Any, mode: str) -> tuple[int, ...]:
+    """The model, its input_size (batch first) and the options, checked before anything runs."""
+    check_module(model, "cl.trace")
+    input_size = check_input_size(model, input_size, "cl.trace")
+    if len(input_size) < 2:
+        raise ValueError(f"input_size {input_size} must include the batch, e.g. (1, 1, 28, 28)")
+    if mode not in ("eval", "train"):
+        raise ValueError(f"mode must be 'eval' or 'train', got {mode!r}")
+    if device is not None and str(device) != "meta":
+        check_device(device)
+    return input_size
 
 
 def _swap_to_meta(model: nn.Module, swapped: list) -> None:
@@ -513,17 +531,20 @@ def _diagnose(exc: Exception, tracer: _Tracer, model: nn.Module, input_size: tup
         return TraceError(f"the model cannot run on the meta device.\n  {before}\n  error: {_first_line(exc)}\n"
                           f"  fix: {fix}", last_ok=last, failing_path=tracer.path(tracer.stack[-1][0]) if tracer.stack
                           else None, failing_type=None, input_shapes=[], fix=fix, partial=_partial(tracer, input_size))
+    code_what, code_fix = explain_code_error(exc, model, input_size[0])
     if not tracer.stack:
-        fix = "check the model's forward (the error is outside every module)."
+        fix = code_fix or "check the model's forward (the error is outside every module)."
         return TraceError(f"the model failed on input {_shape(input_size)}.\n  {before}\n  error: "
-                          f"{_first_line(exc)}\n  fix: {fix}", last_ok=last, failing_path=None, failing_type=None,
-                          input_shapes=[], fix=fix, partial=_partial(tracer, input_size))
+                          f"{code_what or _first_line(exc)}\n  fix: {fix}", last_ok=last, failing_path=None, failing_type=None,
+                          input_shapes=[], fix=fix, partial=_partial(tracer, input_size), what=code_what or "")
     module, shapes = tracer.stack[-1]
     path = tracer.path(module) or "(model)"
     typ = type(module).__name__
     shape = shapes[0] if shapes else ()
     short = path.split(".")[-1]
     what, fix = _explain(module, shape, short, input_size[0])
+    if what is None and code_what:
+        what, fix = code_what, code_fix
     if what is None:
         if any(True for _ in module.children()):
             what = (f"the error is in {typ}.forward's own code (a view/flatten/cat/+ between layers), "
@@ -536,33 +557,15 @@ def _diagnose(exc: Exception, tracer: _Tracer, model: nn.Module, input_size: tup
     msg = (f"trace failed at `{path}` ({typ}).\n  {before}\n  `{path}` got input {_shape(shape)}: {what}\n"
            f"  fix: {fix}")
     return TraceError(msg, last_ok=last, failing_path=path, failing_type=typ, input_shapes=shapes, fix=fix,
-                      partial=_partial(tracer, input_size))
+                      partial=_partial(tracer, input_size), what=f"`{path}` ({typ}) got input {_shape(shape)}: {what}")
 
 
 def _explain(m: nn.Module, shape: tuple[int, ...], short: str, batch: int) -> tuple[str | None, str]:
-    if isinstance(m, nn.Linear):
-        got = shape[-1] if shape else None
-        if len(shape) == 2 and shape[0] != batch:
-            return (f"the batch dimension changed from {batch} to {shape[0]} before {short}: a view/reshape with a "
-                    f"hard-coded size mixes images together",
-                    f"flatten per image: x = torch.flatten(x, 1) (or x.view(x.size(0), -1)), then {short} = "
-                    f"nn.Linear({math.prod(shape) // batch if math.prod(shape) % batch == 0 else '?'}, "
-                    f"{m.out_features})")
-        if got is not None and got != m.in_features:
-            return (f"it receives {got} features but was built with in_features={m.in_features}",
-                    f"use in_features={got}: {short} = nn.Linear({got}, {m.out_features})")
+    what, fix = explain_layer(m, shape, short, batch)  # the causes shared with fit (diagnose.py)
+    if what is not None:
+        return what, fix
     if isinstance(m, nn.modules.conv._ConvNd):
-        nd = len(m.kernel_size)
-        if len(shape) not in (nd + 1, nd + 2):
-            dims = ", ".join("HWD"[:nd])
-            return (f"{type(m).__name__} expects a {nd + 2}-D input (N, C, {dims}), got {len(shape)}-D",
-                    "keep the batch and channel dimensions: do not flatten before a convolution.")
-        got = shape[-nd - 1]
-        if got != m.in_channels:
-            return (f"{short} expects {m.in_channels} input channels, got {got}: set in_channels={got}",
-                    f"set in_channels={got}: {short} = nn.{type(m).__name__}({got}, {m.out_channels}, "
-                    f"kernel_size={m.kernel_size[0]})")
-        return _too_small(m, shape[-nd:], m.kernel_size, m.padding, m.dilation, short)
+        return _too_small(m, shape[-len(m.kernel_size):], m.kernel_size, m.padding, m.dilation, short)
     if isinstance(m, (nn.modules.pooling._MaxPoolNd, nn.modules.pooling._AvgPoolNd)):
         nd = int(type(m).__name__[-2])
         k = m.kernel_size if isinstance(m.kernel_size, tuple) else (m.kernel_size,) * nd
@@ -570,9 +573,6 @@ def _explain(m: nn.Module, shape: tuple[int, ...], short: str, batch: int) -> tu
         d = getattr(m, "dilation", 1)
         d = d if isinstance(d, tuple) else (d,) * nd
         return _too_small(m, shape[-nd:], k, p, d, short)
-    if isinstance(m, nn.modules.batchnorm._BatchNorm) and len(shape) > 1 and shape[1] != m.num_features:
-        return (f"{short} normalises {m.num_features} channels, got {shape[1]}",
-                f"set num_features={shape[1]}: {short} = {type(m).__name__}({shape[1]})")
     return None, ""
 
 
