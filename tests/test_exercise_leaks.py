@@ -29,6 +29,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from cnnlessons.course import exercise_cell
 from cnnlessons.lessons._checks import Number, Shape, exercises
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -144,15 +145,6 @@ def leak_patterns(expect) -> list[tuple[str, str]]:
 # ---------------------------------------------------------------------------------------------
 # Searching a notebook
 # ---------------------------------------------------------------------------------------------
-def exercise_cell(nb, number: int) -> int | None:
-    """Index of the first code cell that calls exercise_<number>.check( or exercise_<number>(."""
-    call = re.compile(rf"\bexercise_{number}\s*(?:\.\s*check\s*)?\(")
-    for i, cell in enumerate(nb.cells):
-        if cell.cell_type == "code" and call.search(cell.source):
-            return i
-    return None
-
-
 def cell_texts(cell) -> list[tuple[str, str]]:
     """(where, text) for a cell's source and each stored text output."""
     out = [("source", cell.source)]
