@@ -12,7 +12,7 @@ WORKERS ?= 2
 # several times the CPU time a notebook needs.
 TEST_THREADS ?= 1
 
-.PHONY: lab test unit notebooks run-notebook run-notebooks bench bench-binder sync-links clean-venv chromium
+.PHONY: lab test unit notebooks run-notebook run-notebooks bench bench-binder sync-links clean-venv chromium course grade-all
 
 # Every extra in pyproject.toml (test, browser, lab, and any added later): what CI needs.
 TEST_EXTRAS := $(shell sed -n '/^\[project.optional-dependencies\]/,/^\[/s/^\([A-Za-z0-9_-]*\) *=.*/\1/p' pyproject.toml | paste -sd, -)
@@ -69,6 +69,16 @@ bench-binder: $(STAMP)
 # ([project.urls] Repository, [tool.cnnlessons] ref). A fork: REPO=https://github.com/you/cnnlessons REF=v1
 sync-links:
 	$(if $(wildcard $(PY)),$(PY),$(PYTHON)) scripts/sync_links.py $(if $(REPO),--repo $(REPO)) $(if $(REF),--ref $(REF))
+
+# The teacher's edition (the `teacher` extra, nbgrader): build/course/ with one problem set per lesson
+# (source/ with solutions, release/ for students). grade-all autogrades a solved copy and the untouched
+# student copy of every lesson's problem set and prints the points per lesson.
+COURSE ?= build/course
+course: $(STAMP)
+	OMP_NUM_THREADS=$(TEST_THREADS) $(PY) -m cnnlessons.course generate $(COURSE)
+
+grade-all: $(STAMP)
+	OMP_NUM_THREADS=$(TEST_THREADS) $(PY) -m cnnlessons.course grade $(COURSE) --untouched
 
 clean-venv:
 	rm -rf $(VENV)
