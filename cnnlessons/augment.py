@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from .data import MNIST_MEAN, MNIST_STD
+from .diagnose import check_count, check_instance, check_number
 
 Augment = Callable[[torch.Tensor], torch.Tensor]
 
@@ -31,6 +32,11 @@ def _check(images: torch.Tensor) -> None:
         shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
         raise ValueError(f"augmentations take a batch shaped (N, C, H, W), got {shape}; "
                          "for one image use image.unsqueeze(0)")
+
+
+def _fill(fill: float | None) -> float:
+    """The value for pixels shifted in: MNIST's black background unless given."""
+    return background_value() if fill is None else check_number(fill, "fill", round(background_value(), 4))
 
 
 def _rand(shape: Sequence[int], images: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
@@ -49,10 +55,8 @@ class RandomShift:
 
     def __init__(self, max_shift: int = 2, fill: float | None = None,
                  generator: torch.Generator | None = None) -> None:
-        if max_shift < 0:
-            raise ValueError(f"max_shift must be >= 0, got {max_shift}")
-        self.max_shift = int(max_shift)
-        self.fill = background_value() if fill is None else fill
+        self.max_shift = check_count(max_shift, "max_shift", 2, minimum=0)
+        self.fill = _fill(fill)
         self.generator = generator
 
     def __call__(self, images: torch.Tensor) -> torch.Tensor:
@@ -86,8 +90,8 @@ class RandomCrop:
 
     def __init__(self, padding: int = 2, fill: float | None = None,
                  generator: torch.Generator | None = None) -> None:
-        self.padding = int(padding)
-        self.fill = background_value() if fill is None else fill
+        self.padding = check_count(padding, "padding", 2, minimum=0)
+        self.fill = _fill(fill)
         self.generator = generator
 
     def __call__(self, images: torch.Tensor) -> torch.Tensor:
@@ -108,8 +112,8 @@ class RandomRotation:
 
     def __init__(self, degrees: float = 10.0, fill: float | None = None,
                  generator: torch.Generator | None = None) -> None:
-        self.degrees = float(degrees)
-        self.fill = background_value() if fill is None else fill
+        self.degrees = check_number(degrees, "degrees", 10)
+        self.fill = _fill(fill)
         self.generator = generator
 
     def __call__(self, images: torch.Tensor) -> torch.Tensor:
@@ -133,7 +137,9 @@ class RandomHorizontalFlip:
     """Mirror each image left-right with probability ``p`` (not for digits: a flipped 2 is no 2)."""
 
     def __init__(self, p: float = 0.5, generator: torch.Generator | None = None) -> None:
-        self.p = float(p)
+        self.p = check_number(p, "p", 0.5)
+        if not 0 <= self.p <= 1:
+            raise ValueError(f"p is a probability between 0 and 1 (0.5 flips half the images), got {self.p:g}")
         self.generator = generator
 
     def __call__(self, images: torch.Tensor) -> torch.Tensor:
@@ -151,6 +157,8 @@ class Compose:
     def __init__(self, *augments: Augment) -> None:
         if len(augments) == 1 and isinstance(augments[0], (list, tuple)):
             augments = tuple(augments[0])
+        for aug in augments:
+            check_instance(aug, "augment", "RandomShift(2)")
         self.augments = augments
 
     def __call__(self, images: torch.Tensor) -> torch.Tensor:

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .diagnose import check_count
+
 MNIST_MEAN = 0.1307
 MNIST_STD = 0.3081
 CLASSES = tuple(str(d) for d in range(10))
@@ -134,8 +136,11 @@ def load_mnist(
     keeps only those classes (for the transfer-learning lesson). Labels stay the digits.
     """
     pixels, labels = load_mnist_uint8(split)
+    subset = _check_subset(subset, split, len(labels))
+    seed = check_count(seed, "seed", 0, minimum=0)
     index = np.arange(len(labels))
     if digits is not None:
+        digits = _check_digits(digits)
         bad = [d for d in digits if d not in range(10)]
         if bad:
             raise ValueError(f"digits must be between 0 and 9, got {bad}")
@@ -144,6 +149,26 @@ def load_mnist(
         index = index[stratified_indices(labels[index], subset, seed)]
     images = normalize(torch.from_numpy(pixels[index].copy()))
     return images, torch.from_numpy(labels[index].astype(np.int64))
+
+
+def _check_subset(subset: object, split: str, size: int) -> int | None:
+    """subset is a count of images: 1e4 is taken as 10000, a fraction or a string gets the fix."""
+    if isinstance(subset, float) and 0 < subset < 1:
+        raise ValueError(f"subset is a number of images, e.g. subset={size // 10}; for a fraction of the "
+                         f"{size:,} {split} images use subset=int({subset} * {size}) (= {int(subset * size)})")
+    return check_count(subset, "subset", size // 10, minimum=None, allow_none=True)
+
+
+def _check_digits(digits: object) -> tuple[int, ...]:
+    """A tuple of digits such as (5, 6, 7, 8, 9); a single number or a string gets the fix."""
+    if isinstance(digits, (int, np.integer)) and not isinstance(digits, bool):
+        raise TypeError(f"digits is a tuple of digits such as (0, 1, 2, 3, 4), got the single number {digits}: "
+                        f"for one digit write digits=({digits},)")
+    if isinstance(digits, str):
+        wanted = tuple(int(c) for c in digits if c.isdigit())
+        raise TypeError(f"digits is a tuple of whole numbers such as (0, 1, 2, 3, 4), got the string {digits!r}: "
+                        f"write digits={wanted if len(wanted) != 1 else f'({wanted[0]},)'}")
+    return tuple(int(d) if isinstance(d, (int, np.integer)) else d for d in digits)
 
 
 def download_mnist(root: str | os.PathLike | None = None) -> Path:

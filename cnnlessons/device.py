@@ -23,7 +23,11 @@ def pick_device(prefer: str | None = None) -> torch.device:
     ``CNNLESSONS_DEVICE`` (or ``prefer``) overrides, e.g. ``CNNLESSONS_DEVICE=cpu`` to compare
     speeds; asking for a device that is not there is an error rather than a silent fallback.
     """
-    wanted = prefer or os.environ.get("CNNLESSONS_DEVICE", "").strip().lower() or None
+    if prefer is not None:  # the student's own argument: checked and worded like fit's device=
+        from .diagnose import check_device  # noqa: PLC0415
+
+        return check_device(prefer, "prefer")
+    wanted = os.environ.get("CNNLESSONS_DEVICE", "").strip().lower() or None
     if wanted is None:
         if torch.cuda.is_available():
             return torch.device("cuda")

@@ -39,7 +39,7 @@ class LessonWarning(UserWarning):
 
 def warn(message: str) -> None:
     """Warn once per call, pointing at the first frame outside cnnlessons (the student's line)."""
-    level, frame = 1, sys._getframe(1)
+    level, frame = 2, sys._getframe(1)  # stacklevel 2 is warn()'s caller
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
         level, frame = level + 1, frame.f_back
     with warnings.catch_warnings():
@@ -91,15 +91,15 @@ def check_instance(obj: Any, name: str, example: str) -> Any:
     if obj is None:
         return obj
     if isinstance(obj, type):
-        call = _call_hint(obj)
-        raise TypeError(f"{name}={obj.__name__} is the class, not a {name.split('_')[0]} made from it: "
-                        f"add the parentheses, {name}={call}")
+        call, word = _call_hint(obj), name.split("_")[0]
+        raise TypeError(f"{name}={obj.__name__} is the class, not {'an' if word[0] in 'aeiou' else 'a'} {word} "
+                        f"made from it: add the parentheses, {name}={call}")
     if not callable(obj):
         raise TypeError(f"{name} must be a function or object to call, such as {example}; got {_kind(obj)}")
     return obj
 
 
-def check_count(value: Any, name: str, example: int, minimum: int = 1, *,
+def check_count(value: Any, name: str, example: int, minimum: int | None = 1, *,
                 fraction: str = "", allow_none: bool = False) -> int | None:
     """A whole number >= ``minimum``. ``1e4`` is taken as 10000; ``0.1`` or ``"64"`` get a message.
 
@@ -123,7 +123,7 @@ def check_count(value: Any, name: str, example: int, minimum: int = 1, *,
         raise ValueError(f"{name} is a whole number such as {name}={example}, got {value}{extra}")
     if not isinstance(value, int):
         raise TypeError(f"{name} is a whole number such as {name}={example}, got {_kind(value)}")
-    if value < minimum:
+    if minimum is not None and value < minimum:
         raise ValueError(f"{name} must be a whole number >= {minimum}, got {value}")
     return value
 
@@ -237,11 +237,11 @@ def labels_problem(low: int, top: int, classes: int, name: str) -> str | None:
         return (f"{name}: labels must be class numbers 0, 1, 2, ... but the smallest is {low}: negative labels "
                 f"name no class (cross-entropy cannot use them). If they were shifted, shift them back "
                 f"(labels - labels.min() makes them start at 0)")
-    if top >= classes:
-        return (f"{name}: the model outputs {classes} classes but the labels go up to {top}. Two fixes: for the "
-                f"same task, give the last layer {top + 1} outputs (nn.Linear(..., {top + 1})); for a new task "
-                f"that uses a few of the classes (say digits 5..9 with a new {classes}-class head), renumber the "
-                f"labels 0..{classes - 1} (e.g. labels - 5)")
+    if top >= classes:  # fit's training labels keep the wording lesson 07 shows
+        where = "" if name == "train_data" else f"{name}: "
+        return (f"{where}the model outputs {classes} classes but the labels go up to {top}; give the last layer "
+                f"{top + 1} outputs, or, if the labels are a few of the classes (say digits 5..9 for a new "
+                f"{classes}-class head), renumber them 0..{classes - 1}")
     return None
 
 
@@ -372,12 +372,17 @@ _CAT = re.compile(r"Sizes of tensors must match except in dimension (\d+)\. Expe
 def explain_code_error(exc: BaseException, model: nn.Module, batch: int) -> tuple[str | None, str]:
     """(what, fix) for an error raised by forward's own code between layers; (None, "") if unknown."""
     text = str(exc)
-    tup = _layer_in_container(model)
-    if isinstance(exc, TypeError) and "object is not callable" in text and tup:
-        attr, kind = tup
-        return (f"self.{attr} is a {kind}, not a layer: a trailing comma after nn.{attr.title()}(...) or nn.X(...) "
-                f"in __init__ makes a {kind} (and its weights are not part of the model)",
-                f"remove the trailing comma: self.{attr} = nn.Linear(...) rather than self.{attr} = nn.Linear(...),")
+    held = _layer_in_container(model)
+    if isinstance(exc, TypeError) and "object is not callable" in text and held:
+        attr, kind, layer = held
+        if kind == "tuple":
+            return (f"self.{attr} is a tuple holding a {layer}, not the layer itself: a trailing comma after "
+                    f"nn.{layer}(...) in __init__ makes a tuple (and its weights are not part of the model)",
+                    f"remove the trailing comma: self.{attr} = nn.{layer}(...) rather than "
+                    f"self.{attr} = nn.{layer}(...),")
+        return (f"self.{attr} is a plain Python list of layers, which cannot be called (and its weights are not "
+                "part of the model)", f"self.{attr} = nn.Sequential(...) to call them in order, or nn.ModuleList "
+                "and a for loop in forward")
     if (m := _VIEW.search(text)) and m.group(1) not in ("-1", str(batch)):
         return (f"a view/reshape asks for a batch of {m.group(1)} images but this batch has {batch}: the batch size "
                 "is hard-coded, and the last batch of an epoch (or any other batch size) breaks it",
@@ -411,12 +416,12 @@ def _explain_add(a: int, b: int, dim: int) -> tuple[str, str]:
             "keep one row per image on both sides of +")
 
 
-def _layer_in_container(model: nn.Module) -> tuple[str, str] | None:
-    """(attribute, "tuple"/"list") for a plain tuple or list of layers kept on a module."""
+def _layer_in_container(model: nn.Module) -> tuple[str, str, str] | None:
+    """(attribute, "tuple"/"list", first layer's class) for a plain tuple or list of layers on a module."""
     for m in model.modules():
         for attr, value in vars(m).items():
             if isinstance(value, (tuple, list)) and value and all(isinstance(v, nn.Module) for v in value):
-                return attr, type(value).__name__
+                return attr, type(value).__name__, type(value[0]).__name__
     return None
 
 
@@ -424,7 +429,7 @@ def explain_forward_error(model: nn.Module, x: torch.Tensor, exc: BaseException,
     """One message for a model that failed on a real batch ``x``: the cause and the fix."""
     from .trace import TraceError, trace  # noqa: PLC0415  (trace imports this module)
 
-    head = f"the model cannot take {what} of shape {tuple(x.shape[1:])} (batch of {len(x)})"
+    head = f"the model fails on {what} of shape {tuple(x.shape[1:])} (a batch of {len(x)})"
     problem = image_batch_problem(model, x, what)
     if problem:
         return f"{head}: {problem}"
@@ -449,6 +454,14 @@ def forward_checked(model: nn.Module, x: torch.Tensor, what: str = "images") -> 
     """``model(x)``, with a failure explained by its cause (a TypeError stays a TypeError)."""
     try:
         return model(x)
-    except (RuntimeError, ValueError, TypeError, IndexError) as exc:
-        kind = TypeError if isinstance(exc, TypeError) else ValueError
-        raise kind(explain_forward_error(model, x, exc, what)) from exc
+    except FORWARD_ERRORS as exc:
+        raise explained(model, x, exc, what) from exc
+
+
+FORWARD_ERRORS = (RuntimeError, ValueError, TypeError, IndexError)
+
+
+def explained(model: nn.Module, x: torch.Tensor, exc: BaseException, what: str = "images") -> Exception:
+    """The exception to raise instead of ``exc`` (a TypeError stays a TypeError, the rest ValueError)."""
+    kind = TypeError if isinstance(exc, TypeError) else ValueError
+    return kind(explain_forward_error(model, x, exc, what))

@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from .data import denormalize
+from .diagnose import FORWARD_ERRORS, check_count, check_module, explained
 
 
 # --- Digits -------------------------------------------------------------------------------------
@@ -36,6 +37,7 @@ def show_digits(
     """
     import matplotlib.pyplot as plt
 
+    n = check_count(n, "n", 16)  # how many digits to show
     images = _as_image_batch(images)[:n].detach().cpu()
     n = len(images)
     if n == 0:
@@ -74,6 +76,9 @@ def layer_names(model: nn.Module) -> list[str]:
 
 def _resolve_layer(model: nn.Module, layer: str | nn.Module) -> tuple[str, nn.Module]:
     modules = dict(model.named_modules())
+    if not isinstance(layer, (str, nn.Module)):
+        raise TypeError(f"layer is a layer's name (a string) such as {', '.join(repr(n) for n in layer_names(model)[:3])}, "
+                        f"or the layer itself; got {type(layer).__name__} {layer!r}: write layer={str(layer)!r}")
     if isinstance(layer, nn.Module):
         for name, module in modules.items():
             if module is layer:
@@ -96,8 +101,11 @@ def _resolve_layer(model: nn.Module, layer: str | nn.Module) -> tuple[str, nn.Mo
 
 
 def _as_image_batch(image: torch.Tensor) -> torch.Tensor:
-    """(H, W), (C, H, W) or (N, C, H, W) -> (N, C, H, W)."""
+    """(H, W), (C, H, W) or (N, C, H, W) -> (N, C, H, W); channels last (H, W, 1 or 3) gets the fix."""
     image = torch.as_tensor(image)
+    if image.dim() == 3 and image.shape[-1] in (1, 3) and image.shape[0] not in (1, 3):
+        raise ValueError(f"the image has shape {tuple(image.shape)}: channels last (H, W, C), but PyTorch wants the "
+                         "channels first (C, H, W). Fix: image.permute(2, 0, 1)")
     if image.dim() == 2:
         return image[None, None]
     if image.dim() == 3:
@@ -119,6 +127,7 @@ def capture_output(model: nn.Module, image: torch.Tensor, layer: str | nn.Module
     The output of the layer's first call is copied (a later in-place ReLU cannot change it).
     The hook is removed and the train/eval mode restored even if the forward raises.
     """
+    check_module(model, "cl.show_feature_maps")
     name, module = _resolve_layer(model, layer)
     x = _as_image_batch(image)[:1].to(_model_device(model))
     captured: list[torch.Tensor] = []
@@ -130,13 +139,18 @@ def capture_output(model: nn.Module, image: torch.Tensor, layer: str | nn.Module
 
     was_training = model.training
     handle = module.register_forward_hook(hook)
+    failed = None
     try:
         model.eval()
         with torch.no_grad():
             model(x)
+    except FORWARD_ERRORS as exc:
+        failed = exc
     finally:
         handle.remove()
         model.train(was_training)
+    if failed is not None:  # explained once the hook is gone and the mode is back
+        raise explained(model, x, failed, "an image") from failed
     if not captured:
         raise RuntimeError(f"layer {name!r} was not called by {type(model).__name__}.forward, so it has no output")
     return name, captured[0]
@@ -192,6 +206,8 @@ def show_feature_maps(
     """
     import matplotlib.pyplot as plt
 
+    max_channels = check_count(max_channels, "max_channels", 32)
+    first_channel = check_count(first_channel, "first_channel", 0, minimum=0)
     name, out = capture_output(model, image, layer)
     maps = _feature_maps(name, out)
     channels = maps.shape[0]
@@ -226,7 +242,8 @@ class FeatureMapExplorer:
                  per_page: int = 16, ncols: int = 8, cmap: str = "viridis") -> None:
         import ipywidgets as widgets
 
-        self.model, self.images = model, _as_image_batch(images)
+        per_page = check_count(per_page, "per_page", 16)
+        self.model, self.images = check_module(model, "cl.feature_map_explorer"), _as_image_batch(images)
         self.per_page, self.ncols, self.cmap = per_page, ncols, cmap
         names = list(layers) if layers is not None else default_layers(model)
         if not names:
@@ -267,7 +284,7 @@ class FeatureMapExplorer:
     def _redraw(self, change: Any = None) -> None:
         try:
             self.image.value = self.render()
-        except (ValueError, RuntimeError) as exc:  # a layer without feature maps: say so in the widget
+        except (ValueError, RuntimeError, TypeError) as exc:  # a layer without feature maps: say so in the widget
             self.info.value = f"<b>Cannot show {self.layer.value!r}:</b> {exc}"
 
     def render(self) -> bytes:
@@ -321,6 +338,7 @@ def feature_map_explorer(model: nn.Module, images: torch.Tensor, layers: Sequenc
 # --- Filters ------------------------------------------------------------------------------------
 
 def _first_conv(model_or_conv: nn.Module) -> tuple[str, nn.Conv2d]:
+    check_module(model_or_conv, "cl.show_filters")
     if isinstance(model_or_conv, nn.Conv2d):
         return type(model_or_conv).__name__, model_or_conv
     for name, module in model_or_conv.named_modules():

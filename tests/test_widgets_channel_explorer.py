@@ -84,3 +84,19 @@ def test_values_round_trip_and_bad_ranges():
         cl.channel_explorer(bottleneck, input_size=(1, 192, 7, 7), c_reduce=(8, 4))
     with pytest.raises(ValueError, match="at least one slider"):
         cl.channel_explorer(bottleneck, input_size=(1, 192, 7, 7), c_reduce=8)
+
+
+def test_zero_channels_is_a_message_not_a_zero_cost_result():
+    explorer = cl.channel_explorer(bottleneck, input_size=(1, 192, 28, 28), c_reduce=(0, 64, 4, 16))
+    explorer.sliders["c_reduce"].value = 0
+    assert explorer.text.startswith("Not possible:") and "0 channels" in explorer.text and "1 or more" in explorer.text
+    assert "error" in explorer.result and explorer.bars.value == ""
+    explorer.sliders["c_reduce"].value = 4
+    assert explorer.text.startswith("parameters")
+
+
+def test_input_size_and_build_are_checked_first():
+    with pytest.raises(ValueError, match=r"add the batch dimension: \(1, 192, 28, 28\)"):
+        cl.channel_explorer(bottleneck, input_size=(192, 28, 28), c_reduce=(4, 64, 4, 16))
+    with pytest.raises(TypeError, match=r"build is a function.*already built"):
+        cl.channel_explorer(nn.Conv2d(192, 16, 1), input_size=(1, 192, 28, 28), c_reduce=(4, 64))

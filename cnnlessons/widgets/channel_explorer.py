@@ -19,6 +19,8 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
+from ..diagnose import check_shape, input_size_problem
+
 # CSS classes the browser test (and a curious student's inspector) can find.
 COST_CLASS = "cnnlessons-cost"        # the readout: parameters, mult-adds, output shape, or the problem
 BARS_CLASS = "cnnlessons-branch-bars"  # the bar chart of cost per branch
@@ -80,7 +82,8 @@ class ChannelExplorer:
                  ranges: dict[str, Any], fixed: dict[str, Any], title: str | None = None) -> None:
         import ipywidgets as widgets
 
-        self.build, self.input_size, self.fixed = build, tuple(int(s) for s in input_size), fixed
+        self.build, self.fixed = build, fixed
+        self.input_size = check_shape(input_size, "input_size", (1, 192, 28, 28))
         self._check_names(list(ranges) + list(fixed))
         self.sliders: dict[str, Any] = {}
         for name, spec in ranges.items():
@@ -140,6 +143,10 @@ class ChannelExplorer:
             return {"error": f"build({args}) cannot be built: {type(exc).__name__}: {exc}"}
         if not isinstance(module, nn.Module):
             return {"error": f"build({args}) returned a {type(module).__name__}, not an nn.Module"}
+        empty = _empty_layer(module)
+        if empty:
+            return {"error": f"build({args}) gives {empty}: a layer needs at least 1 channel, so nothing would flow "
+                             "through this block. Move the slider to 1 or more"}
         try:
             return _count(module, self.input_size)
         except Exception as exc:
@@ -174,6 +181,33 @@ class ChannelExplorer:
         from IPython.display import display
 
         display(self.widget)
+
+
+def _empty_layer(module: nn.Module) -> str | None:
+    """'`conv` (Conv2d) 0 channels' for the first layer with no channels or features, else None."""
+    for path, m in module.named_modules():
+        sizes = [getattr(m, a, None) for a in ("in_channels", "out_channels", "in_features", "out_features",
+                                                "num_features")]
+        if any(s == 0 for s in sizes):
+            return f"`{path or type(module).__name__}` ({type(m).__name__}) 0 channels"
+    return None
+
+
+def _check_block(build: Any, input_size: tuple[int, ...], ranges: dict[str, Any], fixed: dict[str, Any]) -> None:
+    """build must be a function; input_size must suit the block it builds (batch dimension first)."""
+    if isinstance(build, nn.Module) or not callable(build):
+        what = f"a {type(build).__name__} that is already built" if isinstance(build, nn.Module) else repr(build)
+        raise TypeError("build is a function that builds the block from the slider values, e.g. "
+                        f"build=lambda c_reduce: nn.Conv2d(192, c_reduce, 1); you passed {what}")
+    kwargs = {**fixed, **{k: _parse_range(k, v)[3] for k, v in ranges.items()}}
+    try:
+        with torch.device("meta"):
+            module = build(**kwargs)
+    except Exception:  # noqa: BLE001  (the widget shows why, on its first update)
+        return
+    problem = input_size_problem(module, tuple(input_size)) if isinstance(module, nn.Module) else None
+    if problem:
+        raise ValueError(f"channel_explorer: {problem}")
 
 
 def _bar_chart(branches: list[tuple[str, int, int]], total_mult_adds: int, total_params: int) -> str:
@@ -218,4 +252,5 @@ def channel_explorer(build: Callable[..., nn.Module], *, input_size: tuple[int, 
     fixed = {k: v for k, v in ranges.items() if isinstance(v, int)}
     if not sliders:
         raise ValueError("channel_explorer needs at least one slider range, e.g. c=(4, 64, 4, 16)")
+    _check_block(build, check_shape(input_size, "input_size", (1, 192, 28, 28)), sliders, fixed)
     return ChannelExplorer(build, input_size, sliders, fixed, title)
