@@ -298,6 +298,14 @@ HEADER = ("| notebook | wall time | kernel peak | cgroup peak | kernel CPU | tor
           "|---|---:|---:|---:|---:|---:|---:|---|")
 
 
+def _loads(rows: list[dict]) -> str:
+    loads = [r["load_before"] for r in rows if r.get("load_before") is not None]
+    if not loads:
+        return "-"
+    lo, hi = min(loads), max(loads)
+    return f"{lo:.1f}" if lo == hi else f"{lo:.1f}-{hi:.1f}"
+
+
 def write_reports(rows: dict, meta: dict) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "binder_cpu.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1) + "\n")
@@ -314,7 +322,10 @@ def write_reports(rows: dict, meta: dict) -> None:
         f"Machine: {meta['machine']['cpu']}, {meta['machine']['cores']} cores, torch {meta['machine']['torch']}, "
         f"Python {meta['machine']['python']}, Linux {meta['machine']['kernel']}. Rows last measured "
         f"{meta['date']}; 'load before' is the 1-minute load average when the row started (other work on the "
-        "machine inflates wall time).\n\n"
+        "machine inflates wall time; 'kernel CPU' does not depend on it much).\n\n"
+        + ("This venv's torch is a CUDA build, whose libraries add to the kernel's resident memory; Binder "
+           "installs the smaller +cpu build (binder/requirements.txt).\n\n" if "+cu" in meta["machine"]["torch"] else "")
+        + 
         f"Targets: finishes, kernel peak < {PEAK_LIMIT_MB:,.0f} MB, wall time < {WALL_LIMIT_S:.0f} s. "
         f"{n_pass} of {len(ordered)} notebooks pass.\n\n"
         "'kernel peak' is the kernel's own peak resident memory; 'cgroup peak' is the whole cgroup's "
@@ -328,12 +339,14 @@ def write_reports(rows: dict, meta: dict) -> None:
         short = "\n".join(
             f"| {r['notebook']} | {r['wall_s']:.0f} s | "
             f"{(format(r['peak_mb'], ',.0f') + ' MB') if r.get('peak_mb') is not None else '-'} | "
+            f"{(format(r['cpu_s'], '.0f') + ' s') if r.get('cpu_s') is not None else '-'} | "
             f"{r.get('threads', '-')} | {'passes' if r['passed'] else 'FAILS: ' + '; '.join(r['problems'])} |"
             for r in ordered)
-        table = ("| notebook | wall time | kernel peak | torch threads | result |\n"
-                 "|---|---:|---:|---:|---|\n" + short +
-                 f"\n\n{meta['machine']['cores']}-core {meta['machine']['cpu']}, measured {meta['date']} "
-                 "(details and load: `benchmarks/results/binder_cpu.md`).")
+        table = ("| notebook | wall time | kernel peak | kernel CPU | torch threads | result |\n"
+                 "|---|---:|---:|---:|---:|---|\n" + short +
+                 f"\n\n{meta['machine']['cores']}-core {meta['machine']['cpu']}, torch {meta['machine']['torch']}, "
+                 f"measured {meta['date']} at a 1-minute load average of {_loads(ordered)} before each notebook "
+                 "(details: `benchmarks/results/binder_cpu.md`).")
         start, end = text.index(README_START) + len(README_START), text.index(README_END)
         readme.write_text(text[:start] + "\n" + table + "\n" + text[end:])
 

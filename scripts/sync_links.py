@@ -18,6 +18,7 @@ the stored-run checks) unless ``--insert-setup`` is given; re-run that notebook 
 
     python scripts/sync_links.py                 # rewrite from pyproject.toml
     python scripts/sync_links.py --check         # exit 1 and list what disagrees; write nothing
+    python scripts/sync_links.py --no-insert     # rewrite only the tagged cells that exist
     python scripts/sync_links.py --repo https://github.com/my-school/cnnlessons --ref v2026.1
                                                  # a fork: write that (pyproject is not changed)
 """
@@ -213,7 +214,8 @@ def _first(cells: list[dict], kind: str, tag: str) -> int | None:
     return None
 
 
-def sync_notebook(path: Path, s: Setting, check: bool, insert_setup: bool = False) -> list[str]:
+def sync_notebook(path: Path, s: Setting, check: bool, insert_setup: bool = False,
+                  insert_badges: bool = True) -> list[str]:
     """Rewrite one notebook's launch cells (or, with check, list what disagrees)."""
     raw = path.read_text(encoding="utf-8")
     nb = json.loads(raw)
@@ -226,8 +228,8 @@ def sync_notebook(path: Path, s: Setting, check: bool, insert_setup: bool = Fals
     want = badges_text(s, name)
     if i is None:
         problems.append(f"{where}: no markdown cell tagged {BADGES_TAG!r}"
-                        + ("" if check else " (inserted at the top)"))
-        if not check:
+                        + ("" if check or not insert_badges else " (inserted at the top)"))
+        if not check and insert_badges:
             cells.insert(0, {"cell_type": "markdown", "id": BADGES_TAG,
                              "metadata": {"tags": [BADGES_TAG]}, "source": _lines(want)})
     elif _source(cells[i]) != want:
@@ -281,12 +283,12 @@ def notebooks(root: Path) -> list[Path]:
 
 
 def sync(root: Path = ROOT, setting: Setting | None = None, check: bool = False,
-         insert_setup: bool = False) -> list[str]:
+         insert_setup: bool = False, insert_badges: bool = True) -> list[str]:
     """Rewrite (or check) README.md and every notebook under root; returns what disagreed."""
     s = setting or read_setting(root)
     problems = sync_readme(root / "README.md", s, check)
     for path in notebooks(root):
-        problems += sync_notebook(path, s, check, insert_setup)
+        problems += sync_notebook(path, s, check, insert_setup, insert_badges)
     return problems
 
 
@@ -298,19 +300,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--hub", help="JupyterHub address for the nbgitpuller links (default: [tool.cnnlessons] hub)")
     ap.add_argument("--insert-setup", action="store_true",
                     help="insert a missing colab-setup code cell (then re-run those notebooks)")
+    ap.add_argument("--no-insert", action="store_true",
+                    help="only rewrite the tagged cells that exist (insert no launch-badges cell)")
     ap.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     s = read_setting(args.root, args.repo, args.ref, args.hub)
-    problems = sync(args.root, s, check=args.check, insert_setup=args.insert_setup)
+    problems = sync(args.root, s, check=args.check, insert_setup=args.insert_setup,
+                    insert_badges=not args.no_insert)
     if args.check:
         for p in problems:
             print(p)
         print(f"{len(problems)} link problem(s) against {s.url}@{s.ref}" if problems
               else f"every link names {s.url}@{s.ref}")
         return 1 if problems else 0
+    todo = [p for p in problems if "no code cell" in p or "re-run" in p or
+            ("no markdown cell" in p and "inserted" not in p)]
     for p in problems:
-        print("fixed:" if "no code cell" not in p else "todo:", p)
-    todo = [p for p in problems if "no code cell" in p or "re-run" in p]
+        print("todo:" if p in todo else "fixed:", p)
     print(f"links written for {s.url}@{s.ref}" + (f"; {len(todo)} notebook(s) need attention" if todo else ""))
     return 0
 
