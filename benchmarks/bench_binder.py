@@ -225,8 +225,9 @@ def neighbour() -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", code])
 
 
-def measure(notebook: Path, with_neighbour: bool = True) -> dict:
+def measure(notebook: Path, with_neighbour: bool = True, extra_env: dict | None = None) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in THREAD_VARS}
+    env.update(extra_env or {})
     env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     out_json = Path(f"/tmp/cnnlessons-binder-{os.getpid()}.json")
     out_json.unlink(missing_ok=True)
@@ -335,17 +336,18 @@ def write_reports(rows: dict, meta: dict) -> None:
     (RESULTS / "binder_cpu.md").write_text(md)
     readme = ROOT / "README.md"
     text = readme.read_text()
-    if README_START in text and README_END in text:
+    plain = [r for r in ordered if " (" not in r["notebook"]]  # experiments (--env) only in the .md
+    if README_START in text and README_END in text and plain:
         short = "\n".join(
             f"| {r['notebook']} | {r['wall_s']:.0f} s | "
             f"{(format(r['peak_mb'], ',.0f') + ' MB') if r.get('peak_mb') is not None else '-'} | "
             f"{(format(r['cpu_s'], '.0f') + ' s') if r.get('cpu_s') is not None else '-'} | "
             f"{r.get('threads', '-')} | {'passes' if r['passed'] else 'FAILS: ' + '; '.join(r['problems'])} |"
-            for r in ordered)
+            for r in plain)
         table = ("| notebook | wall time | kernel peak | kernel CPU | torch threads | result |\n"
                  "|---|---:|---:|---:|---:|---|\n" + short +
                  f"\n\n{meta['machine']['cores']}-core {meta['machine']['cpu']}, torch {meta['machine']['torch']}, "
-                 f"measured {meta['date']} at a 1-minute load average of {_loads(ordered)} before each notebook "
+                 f"measured {meta['date']} at a 1-minute load average of {_loads(plain)} before each notebook "
                  "(details: `benchmarks/results/binder_cpu.md`).")
         start, end = text.index(README_START) + len(README_START), text.index(README_END)
         readme.write_text(text[:start] + "\n" + table + "\n" + text[end:])
@@ -357,6 +359,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--run-one", nargs=2, type=Path, metavar=("NOTEBOOK", "OUT_JSON"), help=argparse.SUPPRESS)
     ap.add_argument("--no-neighbour", action="store_true", help="no busy process beside the cap (an idle node)")
     ap.add_argument("--dry-run", action="store_true", help="only say how the cap would be made")
+    ap.add_argument("--env", action="append", default=[], metavar="VAR=VALUE",
+                    help="set this in the kernel's environment (an experiment, e.g. OMP_NUM_THREADS=2 for "
+                         "torch's own one thread per visible core); such rows are reported under another name")
     args = ap.parse_args(argv)
     if args.run_one:
         run_one(*args.run_one)
@@ -371,15 +376,19 @@ def main(argv: list[str] | None = None) -> int:
     meta = {"machine": _machine(), "cgroup": kind, "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
     print(f"{len(notebooks)} notebook(s) under 2 GiB and one CPU's worth of time ({kind})"
           f"{'' if args.no_neighbour else ', one busy neighbour'}:")
+    extra = dict(item.split("=", 1) for item in args.env)
     for nb in notebooks:
         load = os.getloadavg()[0]
-        row = measure(nb, with_neighbour=not args.no_neighbour)
+        row = measure(nb, with_neighbour=not args.no_neighbour, extra_env=extra)
+        if extra:
+            row["notebook"] = f"{nb.name} ({', '.join(args.env)})"
         row["load_before"] = round(load, 1)
         row["neighbour"] = not args.no_neighbour
-        rows[nb.name] = row
+        rows[row["notebook"]] = row
         print(_row_md(row), flush=True)
         write_reports(rows, meta)  # after each notebook, so a stopped run keeps what it measured
-    failed = [r for r in rows.values() if r["notebook"] in {p.name for p in notebooks} and not r["passed"]]
+    failed = [r for r in rows.values() if r["notebook"].split(" (")[0] in {p.name for p in notebooks}
+              and not r["passed"]]
     print(f"{len(notebooks) - len(failed)} of {len(notebooks)} pass; results in benchmarks/results/binder_cpu.md")
     return 1 if failed else 0
 
