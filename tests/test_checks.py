@@ -473,7 +473,7 @@ def test_module_block_with_batchnorm(capsys):
     assert_not_yet(block_exercise(), Block(shortcut=False), capsys, "no shortcut")
     assert_not_yet(block_exercise(), nn.ReLU(), capsys, "relu(x)")
     generic = Exercise("99.43", Module(lambda: Block(), (2, 8, 6, 6)))
-    assert_not_yet(generic, Block(shortcut=False), capsys, "differ")
+    assert_not_yet(generic, Block(shortcut=False), capsys, "the shortcut is missing")
 
 
 def test_module_per_child_parameter_message(capsys):

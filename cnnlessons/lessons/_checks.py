@@ -791,12 +791,25 @@ class Module(_Expectation):
         if self._close(moved, out):
             return ("with the reference's weights copied in, your output does not depend on the "
                     "weights: the convolutions are never used in forward.")
+        if self._passes_input(ref, x) and not self._passes_input(cand, x):
+            return ("with every weight set to zero the reference still passes its input through "
+                    "(y = F(x) + x) and yours gives a constant: the shortcut is missing.")
         if self._affine(cand, x) and not self._affine(ref, x):
             return ("your module is linear in its input (f(-x) and f(2x) follow from f(x)): the "
                     "nonlinearity (ReLU) is missing.")
         return (f"with the reference's weights copied in, your outputs differ from the reference's "
                 f"(largest difference {diff:.3g}): compare your forward with the description, step "
                 "by step (order of layers, activations, the shortcut, concatenation order).")
+
+    def _passes_input(self, module: Any, x: Any) -> bool:
+        """With all its parameters zero, does the output still depend on the input (a shortcut)?"""
+        import torch
+        zeroed = copy.deepcopy(module)
+        with torch.no_grad():
+            for p in zeroed.parameters():
+                p.zero_()
+        a, b = self._run(zeroed, x), self._run(zeroed, 2 * x + 1)
+        return float((a - b).abs().max()) > 1e-4 * (float(a.abs().max()) + 1.0)
 
     def _affine(self, module: Any, x: Any) -> bool:
         import torch
