@@ -590,3 +590,14 @@ def test_module_same_shaped_layers_in_another_order(capsys):
             self.shortcut = True
 
     assert_ok(block_exercise(), Swapped(), capsys)
+
+
+def test_prints_inside_the_answer_do_not_break_the_one_line(capsys):
+    class Chatty(Fire):
+        def forward(self, x):
+            print("x.shape =", x.shape)
+            return super().forward(x)
+
+    assert_ok(fire_exercise(), Chatty(), capsys)
+    ex = Exercise("99.52", Predicate(lambda a: (False, "line one\nline two"), form="x"))
+    assert assert_not_yet(ex, 1, capsys) == "Not yet: line one line two"

@@ -18,8 +18,10 @@ solution (the answer key, the tests and the nbgrader teacher's edition all use i
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib
+import io
 import math
 import re
 from types import ModuleType
@@ -922,14 +924,17 @@ class Exercise:
             ok, message = False, NONE_MESSAGE
         else:
             try:
-                ok, message = self.expect.check(answer)
+                # The answer's own prints (a forward that prints shapes) would break the one line.
+                with contextlib.redirect_stdout(io.StringIO()):
+                    ok, message = self.expect.check(answer)
             except Exception:  # noqa: BLE001 - a bug in a check must never show a traceback
                 ok, message = False, f"this answer could not be checked; expected {self.form}."
+        message = " ".join(str(message or "").split())   # always one line
         if not quiet:
             if ok:
                 note = re.match(r"\(read [^)]*\) ", message or "")   # "(read 35 as 35%) "
                 text = (note.group(0) if note else "") + self.explanation if self.explanation else message
-                print("Correct: " + text)
+                print("Correct: " + " ".join(text.split()))
             else:
                 print("Not yet: " + (message or f"expected {self.form}."))
         return bool(ok)
