@@ -60,7 +60,9 @@ def describe_device(device: torch.device | str | None = None) -> str:
         return f"cuda ({torch.cuda.get_device_name(device)})"
     if device.type == "mps":
         return "mps (Apple GPU)"
-    return f"cpu ({torch.get_num_threads()} threads)"
+    n = torch.get_num_threads()
+    quota = ", the container's CPU quota" if n == _THREADS_SET_FROM_QUOTA else ""
+    return f"cpu ({n} thread{'s' if n != 1 else ''}{quota})"
 
 
 def seed_everything(seed: int = 0) -> None:
@@ -177,6 +179,7 @@ def check_memory_budget(limit_mb: float | None = None) -> None:
 # under Binder's limits emulated here). So the package lowers torch's thread count to the quota.
 
 CGROUP_ROOT = "/sys/fs/cgroup"
+_THREADS_SET_FROM_QUOTA: int | None = None
 _USER_THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -271,7 +274,9 @@ def match_threads_to_cpu_quota(root: str = CGROUP_ROOT, proc_cgroup: str | None 
     threads = max(1, int(quota))
     if threads >= visible_cpus() or threads >= torch.get_num_threads():
         return None
+    global _THREADS_SET_FROM_QUOTA  # noqa: PLW0603
     torch.set_num_threads(threads)
+    _THREADS_SET_FROM_QUOTA = threads
     return threads
 
 

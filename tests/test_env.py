@@ -246,8 +246,10 @@ def test_threads_follow_a_quota_below_the_cores(tmp_path, monkeypatch, restore_t
     monkeypatch.setattr(dev, "visible_cpus", lambda: 8)
     torch.set_num_threads(4)
     root, proc = _v1(tmp_path, 100_000) if layout == "v1" else _v2(tmp_path, "100000 100000")
+    monkeypatch.setattr(dev, "_THREADS_SET_FROM_QUOTA", None)
     assert dev.match_threads_to_cpu_quota(root, proc, environ={}) == 1
     assert torch.get_num_threads() == 1
+    assert cl.describe_device("cpu") == "cpu (1 thread, the container's CPU quota)"
 
 
 def test_threads_respect_the_users_choice(tmp_path, monkeypatch, restore_threads) -> None:
