@@ -454,3 +454,19 @@ def test_licences_agree(repo_root: Path) -> None:
         assert needle in readme, f"README's licence section lacks {needle!r}"
     mnist = (repo_root / "cnnlessons" / "data_files" / "README.md").read_text()
     assert "CC BY-SA 3.0" in mnist and "LeCun" in mnist
+
+
+def test_installing_the_package_keeps_the_installed_torch(repo_root: Path, tmp_path: Path) -> None:
+    """What the Colab cell does, offline: pip resolves the package with its dependencies against
+    this environment and installs only the package itself (no torch, torchvision or ipywidgets
+    upgrade), because every dependency is a lower bound the installed versions meet."""
+    pytest.importorskip("setuptools", reason="needs setuptools to read pyproject.toml without network")
+    report = tmp_path / "report.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--dry-run", "--no-build-isolation", "--no-index",
+         "--quiet", "--report", str(report), str(repo_root)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    names = [item["metadata"]["name"] for item in json.loads(report.read_text())["install"]]
+    assert names == ["cnnlessons"], f"installing the package would also install or replace {names[1:]}"
