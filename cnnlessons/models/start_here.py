@@ -1,7 +1,7 @@
 """Lesson 00: TinyCNN, the small network the tour trains, traces and looks inside.
 
 Two convolutional blocks and a linear classifier: about 20k parameters, enough for about 97%
-on MNIST after a few seconds of training on a CPU.
+on MNIST after three epochs on 6,000 training images (lesson 00 prints its own run's figures).
 """
 from __future__ import annotations
 
