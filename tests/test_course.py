@@ -12,7 +12,7 @@ import nbformat
 import pytest
 
 from cnnlessons import course
-from cnnlessons.lessons._checks import exercises
+from cnnlessons.lessons._checks import Exercise, Number, exercises
 
 pytest.importorskip("nbgrader", reason="the teacher extra: pip install -e '.[teacher]'")
 
@@ -112,3 +112,35 @@ def test_nbgrader_generate_and_autograde(tmp_path, monkeypatch):
         assert top >= 1 and got == top, (number, results[number])
         got, top = results[number][course.UNTOUCHED_STUDENT]
         assert got == 0 and top >= 1, (number, results[number])
+
+
+def test_synthetic_problem_set_builds(tmp_path, monkeypatch):
+    """The fallback lesson used while fewer than two lessons have exercises stays valid."""
+    dest = tmp_path / "course"
+    assert synthetic_course(dest, monkeypatch) == ["99"]
+    nb = nbformat.read(dest / "source" / "lesson99" / "99_problems.ipynb", as_version=4)
+    grade_ids = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells]
+    assert grade_ids == ["intro", "imports", "ex1_question", "ex1_answer", "ex1_test", "ex2_question",
+                         "ex2_setup", "ex2_answer", "ex2_test", "ex3_question", "ex3_answer", "ex3_test"]
+    points = [c.metadata["nbgrader"].get("points") for c in nb.cells if c.metadata["nbgrader"]["grade"]]
+    assert points == [1, 2, 1]
+    assert (dest / "nbgrader_config.py").read_text().count('course_id = "cnnlessons"') == 1
+
+
+def test_question_text_comes_from_the_lesson_notebook():
+    ex = Exercise("42.2", Number(3, form="a whole number"))
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("## Exercises\n\nReplace each None."),
+        nbformat.v4.new_code_cell("# 1. First question?\nanswer = None\nlesson.exercise_1.check(answer)"),
+        nbformat.v4.new_markdown_cell("### A note\n\n**Exercise 2.** How many? *A whole number.*"),
+        nbformat.v4.new_code_cell("# Count them.\n# (exact)\nanswer = None\nlesson.exercise_2.check(answer)"),
+    ]
+    text = course.question_text(nb, 2, ex)
+    assert text.startswith("### Exercise 42.2\n")
+    assert "#### A note" in text and "**Exercise 2.** How many?" in text
+    assert "Count them.\n(exact)" in text and "Replace each None" not in text
+    assert "Your answer: a whole number." in text
+    first = course.question_text(nb, 1, ex)
+    assert "Replace each None." in first and "## Exercises" not in first and "1. First question?" in first
+    assert course.question_text(None, 1, ex) == "### Exercise 42.2\n\nYour answer: a whole number."
