@@ -601,3 +601,13 @@ def test_prints_inside_the_answer_do_not_break_the_one_line(capsys):
     assert_ok(fire_exercise(), Chatty(), capsys)
     ex = Exercise("99.52", Predicate(lambda a: (False, "line one\nline two"), form="x"))
     assert assert_not_yet(ex, 1, capsys) == "Not yet: line one line two"
+
+
+def test_module_check_leaves_the_random_state_alone(capsys):
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    fire_exercise().check(Fire)
+    fire_exercise().check(Fire(swap=True))
+    assert torch.equal(torch.rand(3), expected)
+    capsys.readouterr()

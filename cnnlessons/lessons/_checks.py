@@ -848,6 +848,11 @@ class Module(_Expectation):
             return False
 
     def check(self, answer: Any) -> tuple[bool, str]:
+        import torch
+        with torch.random.fork_rng(devices=[]):   # the student's random state is left as it was
+            return self._check(answer)
+
+    def _check(self, answer: Any) -> tuple[bool, str]:
         try:
             cand = self._instantiate(answer)
         except _NotYet as exc:
