@@ -263,7 +263,8 @@ def measure(notebook: Path, with_neighbour: bool = True, extra_env: dict | None 
     if row.get("oom_kills"):
         problems.append(f"{row['oom_kills']} OOM kill(s)")
     if row.get("peak_mb") is None:
-        problems.append("no kernel numbers (the kernel died?)")
+        if row.get("returncode") is not None:  # finished, yet no numbers: the kernel died
+            problems.append("no kernel numbers (the kernel died?)")
     elif row["peak_mb"] >= PEAK_LIMIT_MB:
         problems.append(f"kernel peak {row['peak_mb']:,.0f} MB >= {PEAK_LIMIT_MB:,.0f} MB")
     if row["wall_s"] >= WALL_LIMIT_S:
@@ -307,10 +308,16 @@ def _loads(rows: list[dict]) -> str:
     return f"{lo:.1f}" if lo == hi else f"{lo:.1f}-{hi:.1f}"
 
 
+def _dates(rows: list[dict], meta: dict) -> str:
+    dates = sorted({r.get("date", meta["date"]) for r in rows})
+    return dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
+
+
 def write_reports(rows: dict, meta: dict) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "binder_cpu.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1) + "\n")
     ordered = [rows[k] for k in sorted(rows)]
+    plain = [r for r in ordered if " (" not in r["notebook"]]  # experiments (--env) only in the .md
     body = "\n".join(_row_md(r) for r in ordered)
     n_pass = sum(r["passed"] for r in ordered)
     md = (
@@ -321,8 +328,8 @@ def write_reports(rows: dict, meta: dict) -> None:
         "visible, one busy neighbour process outside the cap pinned to the last core, and no thread settings "
         "of our own (OMP_NUM_THREADS and friends removed).\n\n"
         f"Machine: {meta['machine']['cpu']}, {meta['machine']['cores']} cores, torch {meta['machine']['torch']}, "
-        f"Python {meta['machine']['python']}, Linux {meta['machine']['kernel']}. Rows last measured "
-        f"{meta['date']}; 'load before' is the 1-minute load average when the row started (other work on the "
+        f"Python {meta['machine']['python']}, Linux {meta['machine']['kernel']}. Rows measured "
+        f"{_dates(ordered, meta)}; 'load before' is the 1-minute load average when the row started (other work on the "
         "machine inflates wall time; 'kernel CPU' does not depend on it much).\n\n"
         + ("This venv's torch is a CUDA build, whose libraries add to the kernel's resident memory; Binder "
            "installs the smaller +cpu build (binder/requirements.txt).\n\n" if "+cu" in meta["machine"]["torch"] else "")
@@ -332,11 +339,14 @@ def write_reports(rows: dict, meta: dict) -> None:
         "'kernel peak' is the kernel's own peak resident memory; 'cgroup peak' is the whole cgroup's "
         "(the runner standing in for Jupyter's server, and page cache), which is what the 2 GiB cap counts.\n\n"
         f"{HEADER}\n{body}\n"
+        + ("\nA row named 'notebook (VAR=VALUE)' ran with that set in the kernel's environment (`--env`). "
+           "`OMP_NUM_THREADS=2` reproduces torch's own choice on this 2-core machine, one thread per visible "
+           "core, which is what a kernel did before `import cnnlessons` followed the CPU quota.\n"
+           if len(plain) < len(ordered) else "")
     )
     (RESULTS / "binder_cpu.md").write_text(md)
     readme = ROOT / "README.md"
     text = readme.read_text()
-    plain = [r for r in ordered if " (" not in r["notebook"]]  # experiments (--env) only in the .md
     if README_START in text and README_END in text and plain:
         short = "\n".join(
             f"| {r['notebook']} | {r['wall_s']:.0f} s | "
@@ -347,7 +357,7 @@ def write_reports(rows: dict, meta: dict) -> None:
         table = ("| notebook | wall time | kernel peak | kernel CPU | torch threads | result |\n"
                  "|---|---:|---:|---:|---:|---|\n" + short +
                  f"\n\n{meta['machine']['cores']}-core {meta['machine']['cpu']}, torch {meta['machine']['torch']}, "
-                 f"measured {meta['date']} at a 1-minute load average of {_loads(plain)} before each notebook "
+                 f"measured {_dates(plain, meta)} at a 1-minute load average of {_loads(plain)} before each notebook "
                  "(details: `benchmarks/results/binder_cpu.md`).")
         start, end = text.index(README_START) + len(README_START), text.index(README_END)
         readme.write_text(text[:start] + "\n" + table + "\n" + text[end:])
@@ -383,6 +393,7 @@ def main(argv: list[str] | None = None) -> int:
         if extra:
             row["notebook"] = f"{nb.name} ({', '.join(args.env)})"
         row["load_before"] = round(load, 1)
+        row["date"] = meta["date"]
         row["neighbour"] = not args.no_neighbour
         rows[row["notebook"]] = row
         print(_row_md(row), flush=True)
