@@ -89,8 +89,22 @@ def test_mnist_squeezenet_sizes_and_bypass():
     assert n_params(none) == n_params(simple) < n_params(complex_)
     kinds = [f.bypass for f in complex_.modules() if isinstance(f, Fire)]
     assert kinds == ["simple", "simple", "complex", "simple", "complex", "simple"]  # stem gives 32
+    assert n_params(complex_) - n_params(none) == (32 * 64 + 64) + (64 * 96 + 96) == 8_352
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in mnist_squeezenet(batch_norm=False).modules())
     with pytest.raises(ValueError):
         mnist_squeezenet(pct_3x3=1.0)
+
+
+def test_one_batch_norm_equals_one_per_branch():
+    # BatchNorm is per channel: one over the concatenated expand outputs == one per branch.
+    torch.manual_seed(0)
+    fire = Fire(8, 4, 6, 10, batch_norm=True).train()
+    x = torch.randn(4, 8, 5, 5)
+    s = torch.relu(fire.squeeze(x))
+    e1, e3 = fire.expand1x1(s), fire.expand3x3(s)
+    bn1, bn3 = nn.BatchNorm2d(6), nn.BatchNorm2d(10)
+    want = torch.cat([torch.relu(bn1(e1)), torch.relu(bn3(e3))], dim=1)
+    assert torch.allclose(fire(x), want, atol=1e-6)
 
 
 def test_model_size_mb():

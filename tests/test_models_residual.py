@@ -1,11 +1,12 @@
-"""ResNet: torchvision parity, parameter counts, shortcuts, plain twins, the seeds' net repaired."""
+"""ResNet: torchvision parity, parameter counts, shortcut options A/B/C, equal-parameter plain twins, the two-block net."""
 import pytest
 import torch
 import torchvision
 from torch import nn
 
 from cnnlessons.models.residual import (
-    BasicBlock, Bottleneck, InceptionResNetA, SeedsResidualNet, mnist_resnet, plain34, resnet18, resnet34, resnet50,
+    BasicBlock, Bottleneck, CifarBlock, InceptionResNetA, ShortcutA, TwoBlockResidualNet, mnist_resnet, plain34,
+    resnet18, resnet34, resnet50,
 )
 
 
@@ -62,29 +63,62 @@ def test_projection_shortcut_shapes():
     assert Bottleneck(64, 64, downsample=proj4)(torch.randn(1, 64, 8, 8)).shape == (1, 256, 8, 8)
 
 
-def test_mnist_resnet_depths():
+def test_mnist_resnet_depths_and_equal_twins():
     x = torch.randn(2, 1, 28, 28)
-    for depth in (8, 32):
+    for depth, count in ((8, 75_002), (20, 269_434), (32, 463_866)):
         res, plain = mnist_resnet(depth, residual=True), mnist_resnet(depth, residual=False)
         convs = [m for m in plain.modules() if isinstance(m, nn.Conv2d)]
         linears = [m for m in plain.modules() if isinstance(m, nn.Linear)]
         assert len(convs) + len(linears) == depth
+        assert n_params(res) == n_params(plain) == count  # option A: no parameters on the shortcuts
         assert res(x).shape == plain(x).shape == (2, 10)
-        assert not any("downsample" in n for n, _ in plain.named_modules())
-        assert sum("downsample" in n and isinstance(m, nn.Conv2d) for n, m in res.named_modules()) == 2
+        assert [m.out_channels for m in convs][-1] == 64  # the paper's widths 16/32/64
     with pytest.raises(ValueError, match="6n\\+2"):
         mnist_resnet(10)
 
 
-def test_seeds_residual_net_runs_and_trains_a_step():
+def test_shortcut_options():
+    base = n_params(mnist_resnet(20))
+    assert n_params(mnist_resnet(20, shortcut="B")) - base == (16 * 32 + 64) + (32 * 64 + 128)
+    assert n_params(mnist_resnet(20, shortcut="C")) > n_params(mnist_resnet(20, shortcut="B"))
+    with pytest.raises(ValueError, match="zero padding"):
+        mnist_resnet(20, shortcut="D")
+    x = torch.randn(2, 16, 7, 7)
+    out = ShortcutA(16, 32, stride=2)(x)
+    assert out.shape == (2, 32, 4, 4)
+    assert torch.equal(out[:, :16], x[:, :, ::2, ::2]) and out[:, 16:].abs().max() == 0
+    with pytest.raises(ValueError):
+        ShortcutA(32, 16)
+
+
+def test_cifar_block_without_batch_norm_and_plain_twin():
+    block = CifarBlock(8, 8, batch_norm=False)
+    assert block.conv1.bias is not None and not any(isinstance(m, nn.BatchNorm2d) for m in block.modules())
+    x = torch.randn(2, 8, 5, 5)
+    for residual, want in ((True, torch.relu(x)), (False, torch.zeros_like(x))):
+        blk = CifarBlock(8, 8, residual=residual).eval()
+        nn.init.zeros_(blk.bn2.weight)
+        with torch.no_grad():
+            assert torch.allclose(blk(x), want)
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in mnist_resnet(8, batch_norm=False).modules())
+
+
+def test_two_block_residual_net_runs_and_trains_a_step():
     torch.manual_seed(0)
-    model = SeedsResidualNet()
+    model = TwoBlockResidualNet()
     assert n_params(model) == 41_514
     x, y = torch.randn(8, 1, 28, 28), torch.randint(0, 10, (8,))
     loss = nn.functional.cross_entropy(model(x), y)
     loss.backward()
     assert model.fc.in_features == 512
     assert all(p.grad is not None for p in model.parameters())  # every layer is used
+
+
+def test_one_bottleneck_definition():
+    import cnnlessons.lessons.residual as lesson
+
+    assert Bottleneck(256, 64)(torch.randn(1, 256, 4, 4)).shape == (1, 256, 4, 4)
+    assert not hasattr(lesson, "Bottleneck") or lesson.Bottleneck is Bottleneck
 
 
 def test_inception_resnet_block_adds_scaled_residual():

@@ -17,7 +17,7 @@ from .alexnet_tricks import alexnet, mnist_alexnet
 from .fire_squeezenet import mnist_squeezenet, squeezenet1_0, squeezenet1_1
 from .inception import InceptionANet, googlenet, mnist_googlenet
 from .one_by_one import mnist_nin
-from .residual import SeedsResidualNet, mnist_resnet, resnet18, resnet34, resnet50
+from .residual import TwoBlockResidualNet, mnist_resnet, resnet18, resnet34, resnet50
 from .start_here import TinyCNN
 from .vgg_small_kernels import (
     mnist_vgg,
@@ -39,7 +39,8 @@ def _googlenet_main_head() -> nn.Module:
 
 
 def _resnet20() -> nn.Module:
-    # The ResNet paper's CIFAR design at depth 20 (n = 3 BasicBlocks per stage), 16 channels.
+    # The ResNet paper's CIFAR design at depth 20 (n = 3 blocks per stage, 16/32/64 channels,
+    # option A shortcuts), with a stride-2 first convolution for 28x28 digits.
     return mnist_resnet(depth=20)
 
 
@@ -53,7 +54,7 @@ MNIST_MODELS: dict[str, Callable[[], nn.Module]] = {
     "GoogLeNet": _googlenet_main_head,          # 04
     "SqueezeNet": mnist_squeezenet,             # 05
     "ResNet-20": _resnet20,                     # 06
-    "Residual (seeds, repaired)": SeedsResidualNet,  # 06, the source documents' net
+    "Two-block residual net": TwoBlockResidualNet,  # 06
 }
 
 __all__ = [
@@ -64,5 +65,5 @@ __all__ = [
     "squeezenet1_0", "squeezenet1_1",
     "resnet18", "resnet34", "resnet50",
     "TinyCNN", "mnist_alexnet", "mnist_vgg", "mnist_nin", "InceptionANet", "mnist_googlenet",
-    "mnist_squeezenet", "mnist_resnet", "SeedsResidualNet",
+    "mnist_squeezenet", "mnist_resnet", "TwoBlockResidualNet",
 ]

@@ -1,6 +1,6 @@
 """Lesson 06: residual learning. BasicBlock, Bottleneck, ResNet-18/34/50, their plain twins,
-small 6n+2 nets for MNIST, the source documents' MNIST residual net repaired, and an
-Inception-ResNet block.
+6n+2 nets in the paper's CIFAR-10 design for MNIST (shortcut options A, B and C), a small
+MNIST net with two residual blocks, and an Inception-ResNet block.
 
 ``resnet18/34/50`` use torchvision's module names, so torchvision's state_dicts (pretrained
 weights included) load with ``strict=True`` and give the same outputs. ``residual=False``
@@ -11,6 +11,8 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from .inception import BasicConv2d
 
 
 def conv3x3(in_planes: int, out_planes: int, stride: int = 1) -> nn.Conv2d:
@@ -202,70 +204,123 @@ def plain34(num_classes: int = 1000) -> ResNet:
     return resnet34(num_classes, residual=False)
 
 
-# --- The CIFAR-style 6n+2 nets, for MNIST -----------------------------------------------------
+# --- The paper's CIFAR-10 design (6n+2 layers), for MNIST -------------------------------------
 
-class MNISTResNet(nn.Module):
-    """A 6n+2-layer net for 1 x 28 x 28: the ResNet paper's CIFAR-10 design, narrow.
+SHORTCUTS = ("A", "B", "C")
 
-    Stem conv-BN-ReLU with stride 2 (14x14), three stages of n BasicBlocks (stride 2 at stages
-    2 and 3: 7x7, then 4x4), global average pool, linear. Layers counted: 1 stem + 6n convs +
-    1 linear. ``residual=False`` is the plain twin; with shortcuts, a 1x1 conv + BN projection
-    where the shape changes.
+
+class ShortcutA(nn.Module):
+    """The ResNet paper's option A: an identity shortcut that still works when the shape changes.
+
+    Where a stage halves the size and doubles the channels, x is subsampled (every second row
+    and column, like the stride-2 convolution) and the new channels are zeros. No parameters,
+    so a residual net and its plain twin have exactly the same number of weights.
     """
 
-    def __init__(
-        self, depth: int = 8, residual: bool = True, width: int = 16, widen: bool = False, num_classes: int = 10
-    ) -> None:
+    def __init__(self, in_planes: int, out_planes: int, stride: int = 1) -> None:
+        super().__init__()
+        if out_planes < in_planes:
+            raise ValueError(f"option A pads channels with zeros, so it cannot go from {in_planes} down to "
+                             f"{out_planes}: use a projection (option B) there.")
+        self.extra = out_planes - in_planes
+        self.stride = stride
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # x: N x in x H x W
+        x = x[:, :, :: self.stride, :: self.stride]      # N x in x H/s x W/s (s = stride, rounded up)
+        return F.pad(x, (0, 0, 0, 0, 0, self.extra))     # N x out x H/s x W/s, the new channels zero
+
+
+class CifarBlock(nn.Module):
+    """BasicBlock of the ResNet paper's CIFAR nets: two 3x3 conv-BN layers, ReLU after the add.
+
+    ``shortcut``: "A" (zero-padding identity, ShortcutA), "B" (1x1 conv + BN only where the shape
+    changes) or "C" (1x1 conv + BN on every block); ``residual=False`` drops the shortcut (the
+    plain twin). ``batch_norm=False`` removes the BatchNorms and gives the convolutions biases.
+    """
+
+    def __init__(self, inplanes: int, planes: int, stride: int = 1, residual: bool = True,
+                 shortcut: str = "A", batch_norm: bool = True) -> None:
+        super().__init__()
+        if shortcut not in SHORTCUTS:
+            raise ValueError(f"shortcut={shortcut!r}: use 'A' (zero padding), 'B' (projection where the "
+                             f"shape changes) or 'C' (projection everywhere).")
+        self.conv1 = nn.Conv2d(inplanes, planes, 3, stride=stride, padding=1, bias=not batch_norm)
+        self.bn1 = nn.BatchNorm2d(planes) if batch_norm else nn.Identity()
+        self.relu = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(planes, planes, 3, padding=1, bias=not batch_norm)
+        self.bn2 = nn.BatchNorm2d(planes) if batch_norm else nn.Identity()
+        self.residual = residual
+        changes = stride != 1 or inplanes != planes
+        self.shortcut: nn.Module | None = None
+        if residual and (shortcut == "C" or (shortcut == "B" and changes)):
+            self.shortcut = nn.Sequential(conv1x1(inplanes, planes, stride), nn.BatchNorm2d(planes))
+        elif residual and changes:
+            self.shortcut = ShortcutA(inplanes, planes, stride)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # x: N x inplanes x H x W
+        out = self.relu(self.bn1(self.conv1(x)))   # N x planes x H/s x W/s
+        out = self.bn2(self.conv2(out))            # N x planes x H/s x W/s: F(x)
+        if self.residual:
+            out = out + (x if self.shortcut is None else self.shortcut(x))   # F(x) + x
+        return self.relu(out)
+
+
+class MNISTResNet(nn.Module):
+    """A 6n+2-layer net in the ResNet paper's CIFAR-10 design, for 1 x 28 x 28 digits.
+
+    As in the paper: three stages of n two-conv blocks with 16, 32 and 64 channels, the last two
+    stages starting with stride 2, global average pooling, one linear layer; 6n + 2 weighted
+    layers; option A shortcuts by default. One change for speed: the first 3x3 convolution has
+    stride 2 (28 -> 14), so the stages work at 14x14, 7x7 and 4x4 (the paper's at 32, 16, 8).
+    ``residual=False`` is the plain twin; with option A both have the same parameters.
+    PyTorch's default initialization (the settings in the notebook were measured with it).
+    """
+
+    def __init__(self, depth: int = 20, residual: bool = True, widths: tuple[int, int, int] = (16, 32, 64),
+                 shortcut: str = "A", batch_norm: bool = True, num_classes: int = 10) -> None:
         super().__init__()
         if depth < 8 or (depth - 2) % 6 != 0:
             raise ValueError(f"depth={depth} must be 6n+2 with n >= 1 (8, 14, 20, 26, 32, ..., 56).")
         n = (depth - 2) // 6
-        self.depth = depth
-        self.residual = residual
-        widths = (width, 2 * width, 4 * width) if widen else (width, width, width)
-        self.conv1 = conv3x3(1, width, stride=2)
-        self.bn1 = nn.BatchNorm2d(width)
+        self.depth, self.residual, self.shortcut, self.batch_norm = depth, residual, shortcut, batch_norm
+        self.conv1 = nn.Conv2d(1, widths[0], 3, stride=2, padding=1, bias=not batch_norm)
+        self.bn1 = nn.BatchNorm2d(widths[0]) if batch_norm else nn.Identity()
         self.relu = nn.ReLU(inplace=True)
-        inplanes = width
+        inplanes = widths[0]
         stages = []
         for i, planes in enumerate(widths):
             blocks = []
             for j in range(n):
                 stride = 2 if (i > 0 and j == 0) else 1
-                downsample = None
-                if residual and (stride != 1 or inplanes != planes):
-                    downsample = nn.Sequential(conv1x1(inplanes, planes, stride), nn.BatchNorm2d(planes))
-                blocks.append(BasicBlock(inplanes, planes, stride, downsample, residual=residual))
+                blocks.append(CifarBlock(inplanes, planes, stride, residual, shortcut, batch_norm))
                 inplanes = planes
             stages.append(nn.Sequential(*blocks))
         self.layer1, self.layer2, self.layer3 = stages
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(inplanes, num_classes)
-        # PyTorch's default initialization (not torchvision's Kaiming fan_out): the degradation
-        # experiment's settings in EXPERIMENTS.md were measured with it, and at 400 steps of
-        # SGD it trains the shallow nets well, so only depth separates plain from residual.
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: N x 1 x 28 x 28
-        x = self.relu(self.bn1(self.conv1(x)))  # N x w x 14 x 14
-        x = self.layer1(x)                      # N x w x 14 x 14
-        x = self.layer2(x)                      # N x w x 7 x 7   (2w with widen)
-        x = self.layer3(x)                      # N x w x 4 x 4   (4w with widen)
-        x = torch.flatten(self.avgpool(x), 1)   # N x w
+        x = self.relu(self.bn1(self.conv1(x)))  # N x 16 x 14 x 14
+        x = self.layer1(x)                      # N x 16 x 14 x 14
+        x = self.layer2(x)                      # N x 32 x 7 x 7
+        x = self.layer3(x)                      # N x 64 x 4 x 4
+        x = torch.flatten(self.avgpool(x), 1)   # N x 64
         return self.fc(x)                       # N x 10
 
 
-def mnist_resnet(
-    depth: int = 8, residual: bool = True, width: int = 16, widen: bool = False, num_classes: int = 10
-) -> MNISTResNet:
+def mnist_resnet(depth: int = 20, residual: bool = True, widths: tuple[int, int, int] = (16, 32, 64),
+                 shortcut: str = "A", batch_norm: bool = True, num_classes: int = 10) -> MNISTResNet:
     """The degradation experiment's nets: ``mnist_resnet(32, residual=False)`` is plain-32."""
-    return MNISTResNet(depth, residual, width, widen, num_classes)
+    return MNISTResNet(depth, residual, widths, shortcut, batch_norm, num_classes)
 
 
-# --- The source documents' MNIST residual net, repaired ----------------------------------------
+# --- A small MNIST net with two residual blocks ------------------------------------------------
 
 class ResidualBlock(nn.Module):
-    """Two 3x3 convolutions (padding 1) keeping ``channels``; output = ReLU(x + F(x))."""
+    """Two 3x3 convolutions (padding 1) keeping ``channels``; output = ReLU(x + F(x)). No BatchNorm."""
 
     def __init__(self, channels: int) -> None:
         super().__init__()
@@ -280,18 +335,13 @@ class ResidualBlock(nn.Module):
         return F.relu(x + y)        # the addition needs F(x) and x of the same shape
 
 
-class SeedsResidualNet(nn.Module):
-    """The source documents' MNIST residual net, as it was meant to be (41,514 parameters).
+class TwoBlockResidualNet(nn.Module):
+    """A small MNIST net with two residual blocks (41,514 parameters).
 
-    What the source's code got wrong, so that it never ran:
-    - a stray closing parenthesis in the block's second convolution (a SyntaxError);
-    - the block defines ``cov1``/``cov2`` but forward calls ``conv2``, and ``F.relue``;
-    - ``model = Model()`` for a class that does not exist;
-    - the second residual block is built for 16 channels although conv2 gives 32;
-    - forward calls ``incep1``/``incep2`` (copied from the Inception net) instead of the
-      residual blocks.
-    Repaired: conv1 1->16 k5, pool, ResidualBlock(16), conv2 16->32 k5, pool,
-    ResidualBlock(32), linear 512 -> 10 (32 x 4 x 4 = 512).
+    conv 1->16 (5x5), max-pool, ResidualBlock(16), conv 16->32 (5x5), max-pool,
+    ResidualBlock(32), linear 512 -> 10 (32 x 4 x 4 = 512). Each block must be built for the
+    channels it receives: the lesson shows the net failing when the second block is built
+    for 16.
     """
 
     def __init__(self, num_classes: int = 10) -> None:
@@ -315,16 +365,8 @@ class SeedsResidualNet(nn.Module):
 
 # --- Inception-ResNet ------------------------------------------------------------------------
 
-class BasicConv2d(nn.Module):
-    """Conv (no bias) + BN + ReLU."""
-
-    def __init__(self, in_channels: int, out_channels: int, **kwargs: int) -> None:
-        super().__init__()
-        self.conv = nn.Conv2d(in_channels, out_channels, bias=False, **kwargs)
-        self.bn = nn.BatchNorm2d(out_channels, eps=0.001)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.relu(self.bn(self.conv(x)), inplace=True)
+# BasicConv2d (conv without bias -> BatchNorm -> ReLU) is defined once, in the Inception lesson's
+# models; imported at the top of this module.
 
 
 class InceptionResNetA(nn.Module):
@@ -364,5 +406,5 @@ class InceptionResNetA(nn.Module):
 
 __all__ = [
     "BasicBlock", "Bottleneck", "ResNet", "resnet18", "resnet34", "resnet50", "plain18", "plain34",
-    "MNISTResNet", "mnist_resnet", "ResidualBlock", "SeedsResidualNet", "BasicConv2d", "InceptionResNetA",
+    "SHORTCUTS", "ShortcutA", "CifarBlock", "MNISTResNet", "mnist_resnet", "ResidualBlock", "TwoBlockResidualNet", "BasicConv2d", "InceptionResNetA",
 ]
