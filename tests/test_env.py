@@ -285,3 +285,43 @@ def test_mps_safe_keeps_the_model_and_pools_elsewhere(monkeypatch, capsys) -> No
     model(x)
     out = capsys.readouterr().out
     assert out.count("runs on the CPU") == 1 and "(13, 13)" in out
+
+
+# --- benchmarks/bench_binder.py: the cgroup it creates, on both layouts -----------------------------
+
+def _bench_binder(repo_root: Path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_binder", repo_root / "benchmarks" / "bench_binder.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bench_binder_cgroup_v2_layout(repo_root: Path, tmp_path: Path, monkeypatch) -> None:
+    bb = _bench_binder(repo_root)
+    (tmp_path / "cgroup.controllers").write_text("cpuset cpu io memory pids\n")
+    (tmp_path / "cgroup.subtree_control").write_text("")
+    monkeypatch.setattr(bb, "CGROUP", tmp_path)
+    assert bb.detect() == "v2"
+    cage = bb.Cage("binder-test").__enter__()
+    d = tmp_path / "binder-test"
+    assert (d / "memory.max").read_text() == str(2 * 2**30) and (d / "cpu.max").read_text() == "100000 100000"
+    assert (tmp_path / "cgroup.subtree_control").read_text() == "+memory"  # the last one written
+    # What the kernel inside sees: one CPU's worth of time, so one torch thread.
+    assert dev.cpu_quota(str(tmp_path), "0::/binder-test\n") == 1.0
+    assert cage.dirs == [d]
+
+
+def test_bench_binder_cgroup_v1_layout(repo_root: Path, tmp_path: Path, monkeypatch) -> None:
+    bb = _bench_binder(repo_root)
+    for ctrl, files in (("cpu", ("cpu.cfs_quota_us", "cpu.cfs_period_us")), ("memory", ("memory.limit_in_bytes",))):
+        (tmp_path / ctrl).mkdir()
+        for name in files:
+            (tmp_path / ctrl / name).write_text("-1\n")
+    monkeypatch.setattr(bb, "CGROUP", tmp_path)
+    assert bb.detect() == "v1"
+    bb.Cage("binder-test").__enter__()
+    assert (tmp_path / "cpu" / "binder-test" / "cpu.cfs_quota_us").read_text() == "100000"
+    assert (tmp_path / "memory" / "binder-test" / "memory.limit_in_bytes").read_text() == str(2 * 2**30)
+    assert dev.cpu_quota(str(tmp_path), "5:memory:/binder-test\n4:cpu:/binder-test\n") == 1.0
