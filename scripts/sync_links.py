@@ -149,6 +149,7 @@ def badges_text(s: Setting, nb: str) -> str:
     return (
         f"[![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)]({s.colab(nb)})\n"
         f"[![Binder](https://mybinder.org/badge_logo.svg)]({s.binder(nb)})\n"
+        "\n"
         f"{hub_line}\n"
         "\n"
         f"<small>Launch links open `{s.ref}` of {s.url}; written by `scripts/sync_links.py` "
