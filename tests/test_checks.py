@@ -13,8 +13,18 @@ from torch import nn
 
 from cnnlessons.lessons import _checks
 from cnnlessons.lessons._checks import (
-    Choice, Exercise, Module, Number, Predicate, Shape, Unreadable, exercises, read_number,
-    read_shape, run_code, run_solution,
+    Choice,
+    Exercise,
+    Module,
+    Number,
+    Predicate,
+    Shape,
+    Unreadable,
+    exercises,
+    read_number,
+    read_shape,
+    run_code,
+    run_solution,
 )
 
 JUNK = ("abc", "", "   ", [1, 2], {}, set(), (), object(), "1.2.3", "12 apples", "--5", float("nan"),

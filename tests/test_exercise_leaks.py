@@ -7,8 +7,10 @@ text/markdown), is searched for the reference value's usual spellings:
 
 - whole numbers: 23296, 23,296, 23 296, 23_296 and, from 1,000 up, rounded 23.3k / 23k
   (k or K, with or without a space) and 1.2M / 1.23M from a million up;
-- fractions (``fraction=True``): 0.35, .35, 35%, 35.0% (2 and 3 significant digits);
-- other floats: 2, 3 and 4 significant digits (57.3 also as 57.30) (and their thousands-separated whole part from 1,000);
+- fractions (``fraction=True``): 0.35, .35, 35%, 35.0%;
+- other numbers: 2, 3 and 4 significant digits and the question's own precision (57.3 also as
+  57.30), keeping the spellings at least as precise as the question's tolerance implies (asked
+  within 0.01, 1.4911 is searched as 1.49 and 1.491, not as 1.5) (and their thousands-separated whole part from 1,000);
 - shapes: (1, 32, 7, 7), [1, 32, 7, 7] (so torch.Size([...]) too), 1x32x7x7, and without the
   batch dimension (32, 7, 7), 32 x 7 x 7, 32x7x7, 32 × 7 × 7.
 
@@ -66,20 +68,28 @@ def _grouped(n: int) -> list[str]:
     return [plain, comma, comma.replace(",", " "), comma.replace(",", "_")]
 
 
-def number_spellings(value: float, fraction: bool = False) -> list[str]:
-    """The usual ways a number is written (literal strings, before the short-spelling rule)."""
+def _decimals(text: str) -> int:
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def question_decimals(tolerance: float) -> int | None:
+    """The decimals the question's tolerance implies: within 0.01 -> 2, within 0.5 -> 0."""
+    if tolerance <= 0:
+        return None
+    return max(0, math.floor(-math.log10(tolerance)))
+
+
+def number_spellings(value: float, fraction: bool = False, tolerance: float = 0.0) -> list[str]:
+    """The usual ways a number is written (literal strings, before the short-spelling rule).
+
+    Whole numbers: plain, with separators, rounded k/M. Other values: 2, 3 and 4 significant
+    digits and the question's own precision (plus one digit), keeping only spellings at least as
+    precise as the question asks (a ratio asked to two decimals, 1.49, is not flagged by a
+    "1.5 billion" elsewhere). Fractions also as percentages.
+    """
     value = float(value)
     out: list[str] = []
-    if fraction:
-        for d in (2, 3):
-            s = _sig(value, d)
-            out += [s, s[1:] if s.startswith("0.") else s]
-            pct = _sig(value * 100, d)
-            out += [f"{pct}%", f"{pct} %"]
-            if "." not in pct:
-                out += [f"{pct}.0%"]
-        return list(dict.fromkeys(out))
-    if value.is_integer():
+    if value.is_integer() and not fraction:
         n = int(value)
         out += _grouped(n)
         if abs(n) >= 1000:
@@ -91,12 +101,26 @@ def number_spellings(value: float, fraction: bool = False) -> list[str]:
                 m = _sig(value / 1e6, d)
                 out += [f"{m}M", f"{m} M", f"{m} million"]
         return list(dict.fromkeys(out))
-    for d in (2, 3, 4):
-        s = _sig(value, d)
-        out.append(s)
-        if s.startswith("0."):
-            out.append(s[1:])
-    if abs(value) >= 1000:
+    q = question_decimals(tolerance)
+    candidates = [_sig(value, d) for d in (2, 3, 4)]
+    if q is not None:
+        candidates += [f"{value:.{q}f}", f"{value:.{q + 1}f}"]
+    keep = [c for c in candidates if (q is None and _decimals(c) >= 1) or (q is not None and _decimals(c) >= q)]
+    for c in keep:
+        out.append(c)
+        if c.startswith("0."):
+            out.append(c[1:])
+    if fraction:
+        qp = None if q is None else max(q - 2, 0)
+        pcts = [_sig(value * 100, d) for d in (2, 3)]
+        if qp is not None:
+            pcts += [f"{value * 100:.{qp}f}", f"{value * 100:.{qp + 1}f}"]
+        for p in pcts:
+            if qp is None or _decimals(p) >= qp:
+                out += [f"{p}%", f"{p} %"]
+                if "." not in p:
+                    out += [f"{p}.0%"]
+    elif abs(value) >= 1000 and (q is None or q == 0):
         out += _grouped(int(round(value)))
     return list(dict.fromkeys(out))
 
@@ -136,7 +160,9 @@ def leak_patterns(expect) -> list[tuple[str, str]]:
         ref = tuple(expect.reference())
         return [(str(ref), p) for p in shape_patterns(ref, expect.batch)]
     if isinstance(expect, Number):
-        spellings = [s for s in number_spellings(expect.reference(), expect.fraction)
+        value = float(expect.reference())
+        tolerance = max(expect.abs, expect.rel * abs(value))
+        spellings = [s for s in number_spellings(value, expect.fraction, tolerance)
                      if len(s.replace(" ", "")) >= MIN_LEN]
         return [(s, _num_pattern(s)) for s in spellings]
     return []
@@ -324,3 +350,13 @@ def test_short_values_are_not_searched():
     assert leak_patterns(Number(0.5, fraction=True)) != []   # "0.5" and "50%" are 3 characters
     assert [s for s, _ in leak_patterns(Number(35))] == []
     assert "100" in [s for s, _ in leak_patterns(Number(100))]
+
+
+def test_precision_follows_the_question():
+    pats = leak_patterns(Number(1.4911, abs=0.01))
+    assert not find_leaks(synthetic(md("1.5 billion multiply-adds"), EXERCISE_CELL), 1, pats)
+    for plant in ("1.49", "1.491x", "a ratio of 1.490"):
+        assert find_leaks(synthetic(md(plant), EXERCISE_CELL), 1, pats), plant
+    pats = leak_patterns(Number(0.3496, rel=0.01, fraction=True))
+    for plant in ("0.35", ".35", "35%", "35.0%", "0.350"):
+        assert find_leaks(synthetic(md(plant), EXERCISE_CELL), 1, pats), plant

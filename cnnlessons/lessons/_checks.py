@@ -24,11 +24,26 @@ import importlib
 import io
 import math
 import re
+from collections.abc import Iterable, Sequence
 from types import ModuleType
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable
 
-__all__ = ["Exercise", "Number", "Shape", "Choice", "Module", "Predicate", "exercises",
-           "run_solution", "run_code", "read_number", "read_shape", "Unreadable", "report", "missing"]
+__all__ = [
+    "Choice",
+    "Exercise",
+    "Module",
+    "Number",
+    "Predicate",
+    "Shape",
+    "Unreadable",
+    "exercises",
+    "missing",
+    "read_number",
+    "read_shape",
+    "report",
+    "run_code",
+    "run_solution",
+]
 
 NONE_MESSAGE = "replace None with your answer and run the cell again."
 
@@ -111,9 +126,9 @@ _NOUNS = {"params", "parameters", "parameter", "weights", "weight", "multiply-ad
           "features", "channels", "values", "numbers", "pixels", "images", "img/s", "points",
           "elements", "activations", "neurons", "filters", "units", "epochs", "layers"}
 _SEP = "[,_' \u00a0\u2009\u202f]"
-_NUM_PLAIN = re.compile(r"^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$", re.I)
-_NUM_GROUPED = re.compile(rf"^\d{{1,3}}({_SEP}\d{{3}})+(\.\d*)?(e[+-]?\d+)?$", re.I)
-_SPLIT = re.compile(rf"^\s*([+-]?)\s*((?:\d|\.\d)(?:[\d.]|{_SEP}(?=\d)|e[+-]?(?=\d))*)\s*(.*?)\s*$", re.I)
+_NUM_PLAIN = re.compile(r"^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$", re.IGNORECASE)
+_NUM_GROUPED = re.compile(rf"^\d{{1,3}}({_SEP}\d{{3}})+(\.\d*)?(e[+-]?\d+)?$", re.IGNORECASE)
+_SPLIT = re.compile(rf"^\s*([+-]?)\s*((?:\d|\.\d)(?:[\d.]|{_SEP}(?=\d)|e[+-]?(?=\d))*)\s*(.*?)\s*$", re.IGNORECASE)
 
 
 def _read_plain(text: str) -> float:
@@ -170,14 +185,14 @@ def read_number(answer: Any) -> tuple[float, str | None]:
             raise Unreadable(f"{_a(type(answer).__name__)} of {n} values, not one number")
         try:
             value = answer.item()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise Unreadable(f"cannot read {type(answer).__name__} as a number") from exc
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise Unreadable(f"{value!r} is not a number")
         return float(value), None
     if isinstance(answer, str):
         text = answer.strip().replace("\u2212", "-")
-        text = re.sub(r"^(~|≈|about|approx\.?|approximately)\s*", "", text, flags=re.I)
+        text = re.sub(r"^(~|≈|about|approx\.?|approximately)\s*", "", text, flags=re.IGNORECASE)
         frac = re.match(r"^\s*(\d+\.?\d*)\s*/\s*(\d+\.?\d*)\s*$", text)
         if frac:
             den = float(frac.group(2))
@@ -232,7 +247,7 @@ class Number(_Expectation):
     accepted for 0.35. ``near``: ``[(wrong_value, hint), ...]`` for known plausible mistakes.
     """
 
-    def __init__(self, value: Any, rel: float = 0.0, abs: float = 0.0,  # noqa: A002
+    def __init__(self, value: Any, rel: float = 0.0, abs: float = 0.0,
                  form: str = "a number, e.g. 1234", unit: str | None = None,
                  fraction: bool = False, near: Iterable[tuple[Any, str]] = ()) -> None:
         self._value = value
@@ -302,7 +317,7 @@ class Number(_Expectation):
             if self._close(got, float(_resolve(near_value))):
                 return False, note + hint
         if self.rel < 0.005 and want != 0 and math.fabs(got / want - 1) < 0.005 \
-                and isinstance(answer, str) and re.search(r"[kmgb]|thousand|million|~|≈", answer, re.I):
+                and isinstance(answer, str) and re.search(r"[kmgb]|thousand|million|~|≈", answer, re.IGNORECASE):
             return False, (f"{_fmt(got)} looks rounded; the question asks for {self.form} "
                            "(give the exact value).")
         return False, note + self._generic_hint(got, want)
@@ -492,7 +507,7 @@ def _n_params(module: Any, ignore_bias: bool = False) -> int:
 
 
 def _is_conv_or_linear(mod: Any) -> bool:
-    import torch.nn as nn
+    from torch import nn
     return isinstance(mod, (nn.modules.conv._ConvNd, nn.Linear, nn.Bilinear))
 
 
@@ -542,7 +557,7 @@ def _pairings(src: Any, dst: Any, ignore_bias: bool) -> tuple[list[list[tuple[An
     """
     import itertools
     a, b = _units(src, ignore_bias), _units(dst, ignore_bias)
-    sig = lambda unit: tuple(tuple(t.shape) for t in unit)  # noqa: E731
+    sig = lambda unit: tuple(tuple(t.shape) for t in unit)
     out: list[list[tuple[Any, Any]]] = []
     if len(a) == len(b) and all(sig(ua) == sig(ub) for ua, ub in zip(a, b)):
         out.append([(ta, tb) for ua, ub in zip(a, b) for ta, tb in zip(ua, ub)])
@@ -604,7 +619,7 @@ def _zero_biases(module: Any) -> None:
 def _randomize_norms(module: Any, gen: Any) -> None:
     """BatchNorm at initialisation is nearly the identity; give it weights that matter."""
     import torch
-    import torch.nn as nn
+    from torch import nn
     with torch.no_grad():
         for mod in module.modules():
             if isinstance(mod, nn.modules.batchnorm._NormBase):
@@ -652,7 +667,7 @@ class Module(_Expectation):
 
     # -- the answer -> an nn.Module we may modify ------------------------------------------------
     def _instantiate(self, answer: Any) -> Any:
-        import torch.nn as nn
+        from torch import nn
         if isinstance(answer, nn.Module):
             try:
                 return copy.deepcopy(answer).cpu()
@@ -981,8 +996,8 @@ def exercises(module: ModuleType) -> list[Exercise]:
 def _namespace(lesson_module: ModuleType | None) -> dict[str, Any]:
     import numpy as np
     import torch
-    import torch.nn as nn
     import torch.nn.functional as F
+    from torch import nn
 
     import cnnlessons as cl
     ns: dict[str, Any] = {"torch": torch, "nn": nn, "F": F, "np": np, "cl": cl,
