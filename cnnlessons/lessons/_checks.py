@@ -729,6 +729,9 @@ class Module(_Expectation):
 
     def _params_message(self, cand: Any, ref: Any) -> str:
         nc, nr = _n_params(cand, self.ignore_bias), _n_params(ref, self.ignore_bias)
+        if nr == 0:
+            return (f"your module has {nc:,} parameters; the reference has none: this one needs no "
+                    "learned layers (it only rearranges, pools or pads its input).")
         head = f"your module has {nc:,} parameters, the reference {nr:,}"
         if self.ignore_bias:
             head += " (not counting biases)"
@@ -738,7 +741,10 @@ class Module(_Expectation):
             for (name_c, mc), (name_r, mr) in zip(kids_c, kids_r):
                 a, b = _n_params(mc, self.ignore_bias), _n_params(mr, self.ignore_bias)
                 if a != b:
-                    label = name_c if name_c == name_r else f"{name_c} (the reference's {name_r})"
+                    def named(n: str) -> str:
+                        return f"layer {n}" if n.isdigit() else n
+                    label = (named(name_c) if name_c == name_r
+                             else f"{named(name_c)} (the reference's {named(name_r)})")
                     hint = ""
                     if not self.ignore_bias:
                         ba, bb = _n_biases(mc), _n_biases(mr)
@@ -760,7 +766,9 @@ class Module(_Expectation):
         if tuple(out.shape) != tuple(ref_out.shape):
             msg = f"the output has shape {tuple(out.shape)}, expected {tuple(ref_out.shape)}"
             if out.dim() == ref_out.dim() and out.dim() >= 2 and out.shape[0] == ref_out.shape[0]:
-                if out.shape[1] != ref_out.shape[1] and out.shape[2:] == ref_out.shape[2:]:
+                if out.dim() == 2:
+                    msg += f": {out.shape[1]} values per example instead of {ref_out.shape[1]}"
+                elif out.shape[1] != ref_out.shape[1] and out.shape[2:] == ref_out.shape[2:]:
                     msg += f": {out.shape[1]} channels instead of {ref_out.shape[1]}"
                 elif out.shape[1] == ref_out.shape[1]:
                     msg += ": the spatial size differs (check padding and stride)"
@@ -879,9 +887,17 @@ class Module(_Expectation):
         except _NotYet as exc:
             return False, str(exc)
         except Exception as exc:  # noqa: BLE001
-            hint = ("check that each layer's in_channels matches the channels it receives"
-                    if "channel" in str(exc).lower() or "shape" in str(exc).lower()
-                    else "print x.shape after each step of forward to find where it breaks")
+            text = str(exc).lower()
+            if "mat1 and mat2" in text:
+                hint = ("a linear layer's in_features must equal channels x height x width of what "
+                        "reaches it (after the flatten)")
+            elif "sizes of tensors must match" in text:
+                hint = ("the tensors you concatenate or add differ in size: check each branch's "
+                        "padding and stride")
+            elif "channel" in text or "shape" in text:
+                hint = "check that each layer's in_channels matches the channels it receives"
+            else:
+                hint = "print x.shape after each step of forward to find where it breaks"
             return False, (f"your module failed on an input of shape {self.input_shape}: "
                            f"{_one_line(exc)}. Hint: {hint}.")
         try:
