@@ -622,3 +622,32 @@ def test_module_check_leaves_the_random_state_alone(capsys):
     fire_exercise().check(swapped)
     assert torch.equal(torch.rand(3), expected)
     capsys.readouterr()
+
+
+def test_module_messages_for_heads_and_parameter_free_references(capsys):
+    def head(c: int = 4, side: int = 8, out: int = 10) -> nn.Module:
+        return nn.Sequential(nn.Conv2d(3, c, 3, padding=1), nn.Flatten(), nn.Linear(c * side * side, out))
+
+    ex = Exercise("99.53", Module(lambda: head(), (2, 3, 8, 8)))
+    assert_ok(ex, head(), capsys)
+    assert_not_yet(ex, head(side=6), capsys, "in_features")
+    assert_not_yet(ex, head(out=12), capsys, "12 values per example instead of 10")
+    assert_not_yet(ex, head(c=5), capsys, "layer 0 has 140, the reference's 112")
+    pool = Exercise("99.54", Module(lambda: nn.AvgPool2d(2), (2, 3, 8, 8)))
+    assert_ok(pool, nn.AvgPool2d(kernel_size=2, stride=2), capsys)
+    assert_not_yet(pool, nn.Conv2d(3, 3, 2, stride=2), capsys, "the reference has none")
+    assert_not_yet(pool, nn.MaxPool2d(2), capsys, "differ")
+
+
+def test_module_branches_of_different_sizes(capsys):
+    class Branches(nn.Module):
+        def __init__(self, pad: int = 1) -> None:
+            super().__init__()
+            self.a = nn.Conv2d(3, 4, 1)
+            self.b = nn.Conv2d(3, 4, 3, padding=pad)
+
+        def forward(self, x):
+            return torch.cat([self.a(x), self.b(x)], 1)
+
+    ex = Exercise("99.55", Module(lambda: Branches(), (2, 3, 8, 8)))
+    assert_not_yet(ex, Branches(pad=0), capsys, "differ in size: check each branch's padding")

@@ -813,7 +813,7 @@ class Module(_Expectation):
         with torch.no_grad():
             for p, s in zip(cand.parameters(), saved):
                 p.copy_(s)
-        if self._close(moved, out):
+        if _n_params(cand) > 0 and _n_params(ref) > 0 and self._close(moved, out):
             return ("with the reference's weights copied in, your output does not depend on the "
                     "weights: the convolutions are never used in forward.")
         if self._passes_input(ref, x) and not self._passes_input(cand, x):
