@@ -20,7 +20,7 @@ from cnnlessons.models import MNIST_MODELS
 from cnnlessons.preflight import before_fit
 from cnnlessons.train import cross_entropy
 
-MODELS = ("TinyCNN", "InceptionA (seeds)")
+MODELS = ("TinyCNN", "InceptionA (MNIST)")
 
 
 def time_preflight(make, images, labels, repeats: int = 5) -> tuple[float, float]:

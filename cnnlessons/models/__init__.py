@@ -50,7 +50,7 @@ MNIST_MODELS: dict[str, Callable[[], nn.Module]] = {
     "AlexNet": mnist_alexnet,                   # 01
     "VGG": mnist_vgg,                           # 02
     "NiN": mnist_nin,                           # 03
-    "InceptionA (seeds)": InceptionANet,        # 04, the source documents' net
+    "InceptionA (MNIST)": InceptionANet,        # 04
     "GoogLeNet": _googlenet_main_head,          # 04
     "SqueezeNet": mnist_squeezenet,             # 05
     "ResNet-20": _resnet20,                     # 06
