@@ -111,7 +111,7 @@ class _Lab:
         return f"{self.base}/lab/tree/{notebook}?token={self.token}&reset"
 
     def log_tail(self) -> str:
-        return self.log.read_text(errors="replace")[-3000:] if self.log.exists() else ""
+        return self.log.read_text(errors="replace")[-6000:] if self.log.exists() else ""
 
 
 @pytest.fixture(scope="module")
@@ -211,27 +211,45 @@ def page(chromium: str, lab: _Lab, lessons_with_demo: list[str], artifacts: Path
             browser.close()
 
 
-def _run_all(page, lab: _Lab, n_code: int) -> None:
-    prompts = page.locator(f"{PANEL} .jp-CodeCell .jp-InputPrompt")
+def _started(prompts) -> bool:
+    return any(re.fullmatch(r"\[(\*|\d+)\]:", t.strip()) for t in prompts.all_inner_texts())
+
+
+def _click_run_all(page, lab: _Lab, prompts) -> None:
     for _ in range(3):
         page.locator(f"{PANEL} .jp-Cell").first.click()
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and not any(re.fullmatch(r"\[(\*|\d+)\]:", t.strip())
-                                                      for t in prompts.all_inner_texts()):
+        while time.monotonic() < deadline and not _started(prompts):
             time.sleep(0.5)
-        if any(re.fullmatch(r"\[(\*|\d+)\]:", t.strip()) for t in prompts.all_inner_texts()):
-            break
-    else:
-        raise AssertionError(f"Run > Run All Cells started no cell:\n{lab.log_tail()}")
+        if _started(prompts):
+            return
+    raise AssertionError(f"Run > Run All Cells started no cell:\n{lab.log_tail()}")
+
+
+def _run_all(page, lab: _Lab, n_code: int) -> None:
+    """Run > Run All Cells, then wait until every cell ran. If the kernel went idle with cells
+    left unqueued (a kernel restart clears JupyterLab's queue), Run All once more."""
+    prompts = page.locator(f"{PANEL} .jp-CodeCell .jp-InputPrompt")
+    _click_run_all(page, lab, prompts)
     deadline = time.monotonic() + RUN_TIMEOUT_S
+    stalled_since, retried = None, False
     while True:
         texts = [t.strip() for t in prompts.all_inner_texts()]
         ran = sum(bool(re.fullmatch(r"\[\d+\]:", t)) for t in texts)
         idle = all(k["execution_state"] == "idle" for k in lab.api("kernels"))
         if ran == n_code and idle:
             return
+        if idle and "[*]:" not in texts:
+            stalled_since = stalled_since or time.monotonic()
+            if time.monotonic() - stalled_since > 10:
+                assert not retried, (f"Run All stopped twice after {ran} of {n_code} demo cells (prompts {texts})"
+                                     f"\n{lab.log_tail()}")
+                retried, stalled_since = True, None
+                _click_run_all(page, lab, prompts)
+        else:
+            stalled_since = None
         assert time.monotonic() < deadline, (
             f"after {RUN_TIMEOUT_S:.0f} s only {ran} of {n_code} demo cells ran (prompts {texts})\n{lab.log_tail()}")
         time.sleep(1.0)
