@@ -470,3 +470,21 @@ def test_installing_the_package_keeps_the_installed_torch(repo_root: Path, tmp_p
     assert done.returncode == 0, done.stderr[-2000:]
     names = [item["metadata"]["name"] for item in json.loads(report.read_text())["install"]]
     assert names == ["cnnlessons"], f"installing the package would also install or replace {names[1:]}"
+
+
+def test_make_lab_installs_what_a_student_needs_and_make_test_everything(repo_root: Path) -> None:
+    """`make lab`: the package with JupyterLab only; `make test`: every extra (test, browser, ...)."""
+    if shutil.which("make") is None:
+        pytest.skip("no make here")
+
+    def installs(target: str) -> str:
+        out = subprocess.run(["make", "-n", "-W", "pyproject.toml", target], cwd=repo_root,
+                             capture_output=True, text=True, timeout=60).stdout
+        (line,) = [ln for ln in out.splitlines() if "pip install" in ln and " -e " in ln]
+        return re.search(r'-e "\.\[([\w,-]+)\]"', line).group(1)
+
+    assert installs("lab") == "lab"
+    extras = set(_pyproject(repo_root)["project"]["optional-dependencies"])
+    assert set(installs("test").split(",")) == extras and {"lab", "test", "browser"} <= extras
+    lab = " ".join(_pyproject(repo_root)["project"]["optional-dependencies"]["lab"])
+    assert "jupyterlab" in lab and not re.search(r"pytest|nbval|playwright", lab)
