@@ -18,6 +18,8 @@ _KERNEL_SHELL = "ZMQInteractiveShell"
 
 
 def _shell() -> Any:
+    if "IPython" not in sys.modules:  # every IPython shell has imported it; importing it costs ~0.1 s
+        return None
     try:
         from IPython import get_ipython  # noqa: PLC0415
     except ImportError:
