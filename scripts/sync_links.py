@@ -306,6 +306,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     s = read_setting(args.root, args.repo, args.ref, args.hub)
+    if re.match(r"https?://(localhost|127\.|\[::1\])", s.hub):
+        print(f"warning: hub {s.hub} is this machine; the notebooks' JupyterHub links work only here "
+              "(for a test, pass --hub instead of setting it in pyproject.toml)", file=sys.stderr)
     problems = sync(args.root, s, check=args.check, insert_setup=args.insert_setup,
                     insert_badges=not args.no_insert)
     if args.check:
