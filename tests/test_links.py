@@ -274,6 +274,10 @@ def test_the_setting_is_a_real_repository(repo_root: Path, sync) -> None:
     assert urls["Repository"] == setting.url, "[project.urls] Repository must be https://github.com/OWNER/NAME"
     assert not sync.PLACEHOLDERS.search(setting.url)
     assert _pyproject(repo_root)["tool"]["cnnlessons"]["ref"] == setting.ref
+    # A hub on this machine would put links into every notebook that work only here: a test's
+    # hub belongs on the command line (scripts/sync_links.py --hub, or the test's own setting).
+    assert not re.match(r"https?://(localhost|127\.|\[::1\])", setting.hub), (
+        f"[tool.cnnlessons] hub = {setting.hub!r} is this machine; set your class's hub or leave it out")
 
 
 def test_readme_links_agree_with_the_setting(repo_root: Path, sync) -> None:
