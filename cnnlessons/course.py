@@ -83,7 +83,12 @@ def question_text(nb: nbformat.NotebookNode | None, number: int, ex: Exercise) -
     parts = []
     i = idx - 1
     while i > previous and nb.cells[i].cell_type == "markdown":
-        parts.insert(0, _demote(nb.cells[i].source))
+        text = nb.cells[i].source
+        start = _EXERCISES_HEADING.search(text)
+        if start:                      # the exercises section starts here: nothing before it
+            parts.insert(0, _demote(text[start.start():]))
+            break
+        parts.insert(0, _demote(text))
         i -= 1
     comments = []
     for line in nb.cells[idx].source.splitlines():
@@ -96,6 +101,9 @@ def question_text(nb: nbformat.NotebookNode | None, number: int, ex: Exercise) -
         parts.append("\n".join(comments))
     parts.append(f"Your answer: {ex.form}. Put it in `answer`.")
     return title + "\n\n" + "\n\n".join(p for p in parts if p)
+
+
+_EXERCISES_HEADING = re.compile(r"(?im)^#{1,3}\s+(\d+\.?\s*)?exercises?\b.*$")
 
 
 def _demote(markdown: str) -> str:

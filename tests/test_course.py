@@ -131,7 +131,8 @@ def test_question_text_comes_from_the_lesson_notebook():
     ex = Exercise("42.2", Number(3, form="a whole number"))
     nb = nbformat.v4.new_notebook()
     nb.cells = [
-        nbformat.v4.new_markdown_cell("## Exercises\n\nReplace each None."),
+        nbformat.v4.new_markdown_cell("The pitfall's fix, from the section before."),
+        nbformat.v4.new_markdown_cell("More about the fix.\n\n## 9. Exercises\n\nReplace each None."),
         nbformat.v4.new_code_cell("# 1. First question?\nanswer = None\nlesson.exercise_1.check(answer)"),
         nbformat.v4.new_markdown_cell("### A note\n\n**Exercise 2.** How many? *A whole number.*"),
         nbformat.v4.new_code_cell("# Count them.\n# (exact)\nanswer = None\nlesson.exercise_2.check(answer)"),
@@ -142,5 +143,6 @@ def test_question_text_comes_from_the_lesson_notebook():
     assert "Count them.\n(exact)" in text and "Replace each None" not in text
     assert "Your answer: a whole number." in text
     first = course.question_text(nb, 1, ex)
-    assert "Replace each None." in first and "## Exercises" not in first and "1. First question?" in first
+    assert "Replace each None." in first and "Exercises" not in first and "1. First question?" in first
+    assert "fix" not in first
     assert course.question_text(None, 1, ex) == "### Exercise 42.2\n\nYour answer: a whole number."
