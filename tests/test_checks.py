@@ -74,7 +74,7 @@ def test_read_number_forms(text, value, unit):
     assert got_unit == unit
 
 
-@pytest.mark.parametrize("junk", ["abc", "", "1.2.3", "12 apples", "2,5", "12,34,5", [1, 2], (3,), {},
+@pytest.mark.parametrize("junk", ["abc", "", "1.2.3", "12 apples", "2,5", "12,34,5", [1, 2], (3,), {}, 10**400,
                                   None, True, torch.zeros(3), np.arange(2), object(), "k", "MB"])
 def test_read_number_rejects(junk):
     with pytest.raises(Unreadable):

@@ -176,7 +176,10 @@ def read_number(answer: Any) -> tuple[float, str | None]:
     if answer is None or isinstance(answer, bool):
         raise Unreadable(f"{answer!r} is not a number")
     if isinstance(answer, (int, float)):
-        return float(answer), None
+        try:
+            return float(answer), None
+        except OverflowError:
+            raise Unreadable("that number is far too large") from None
     mod = type(answer).__module__ or ""
     if mod.startswith("numpy") or mod.startswith("torch"):
         size = getattr(answer, "numel", None)
