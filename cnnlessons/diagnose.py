@@ -70,6 +70,8 @@ def check_module(obj: Any, fn: str, name: str = "model") -> nn.Module:
         call = _call_hint(obj)
         raise TypeError(f"{fn} got the class {obj.__name__}, not a model made from it: create the model "
                         f"first, {name} = {call}, then pass {name} (a class is the blueprint; {call} builds one)")
+    if inspect.isgenerator(obj):
+        raise TypeError(f"{fn} got a generator, probably model.parameters(): pass the model itself, {fn}({name}, ...)")
     if inspect.isfunction(obj) or inspect.ismethod(obj):
         call = _call_hint(obj)
         raise TypeError(f"{fn} got the function {obj.__name__}, not a model: call it to build one, "
@@ -94,6 +96,10 @@ def check_instance(obj: Any, name: str, example: str) -> Any:
         call, word = _call_hint(obj), name.split("_")[0]
         raise TypeError(f"{name}={obj.__name__} is the class, not {'an' if word[0] in 'aeiou' else 'a'} {word} "
                         f"made from it: add the parentheses, {name}={call}")
+    if isinstance(obj, (list, tuple)) and obj and all(callable(o) for o in obj) and name == "augment":
+        parts = ", ".join(type(o).__name__ + "(...)" for o in obj)
+        raise TypeError(f"augment takes one augmentation, got a {type(obj).__name__} of {len(obj)}: to apply several "
+                        f"in turn, compose them, augment=cnnlessons.augment.compose({parts})")
     if not callable(obj):
         raise TypeError(f"{name} must be a function or object to call, such as {example}; got {_kind(obj)}")
     return obj
@@ -311,15 +317,31 @@ def _explain_linear(m: nn.Linear, shape: tuple[int, ...], short: str, batch: int
                 f"{' * '.join(map(str, shape[1:]))} = {n} features{rebuild}")
     if len(shape) == 2 and shape[0] != batch:
         per_image = math.prod(shape) // batch if math.prod(shape) % batch == 0 else "?"
-        return (f"the batch dimension changed from {batch} to {shape[0]} before {short}: a view/reshape with a "
-                f"hard-coded size mixes images together",
-                f"flatten per image: x = torch.flatten(x, 1) (or x.view(x.size(0), -1)), then {short} = "
-                f"nn.Linear({per_image}, {m.out_features})")
+        cat = "torch.cat along dim 0 (the batch) or " if shape[0] % batch == 0 else ""
+        return (f"the batch dimension changed from {batch} to {shape[0]} before {short}: images got mixed together, "
+                f"by {cat}a view/reshape with a hard-coded size",
+                f"{'join branches along the channels with torch.cat([...], dim=1); ' if cat else ''}flatten per image "
+                f"with torch.flatten(x, 1) (or x.view(x.size(0), -1)); then {short} = nn.Linear({per_image}, "
+                f"{m.out_features})")
     got = shape[-1] if shape else None
     if got is not None and got != m.in_features:
         return (f"it receives {got} features but was built with in_features={m.in_features}",
                 f"use in_features={got}: {short} = nn.Linear({got}, {m.out_features})")
     return None, ""
+
+
+def built_for(in_features: int, maps: tuple[int, ...], input_size: tuple[int, ...]) -> tuple[str, int | None]:
+    """('; ... it fits about 28 x 28 images, and this input is 32 x 32 ...', 28) when a Linear's
+    in_features fits square feature maps of another size than the input gives; ("", None) otherwise."""
+    if len(maps) != 4 or len(input_size) != 4 or maps[2] != maps[3] or input_size[2] != input_size[3]:
+        return "", None
+    c, h = maps[1], maps[2]
+    side = math.isqrt(in_features // c) if in_features % c == 0 else 0
+    if side * side * c != in_features or side == h:
+        return "", None
+    size = round(input_size[2] * side / h)
+    return (f"; in_features depends on the image size: it fits about {size} x {size} images, and this input is "
+            f"{input_size[2]} x {input_size[3]} (resize the images to {size} x {size}, or change in_features)", size)
 
 
 def _explain_conv(m: nn.modules.conv._ConvNd, shape: tuple[int, ...], short: str, batch: int) -> tuple[str | None, str]:
@@ -366,12 +388,22 @@ def _explain_batchnorm(m: nn.Module, shape: tuple[int, ...], short: str) -> tupl
 _VIEW = re.compile(r"shape '\[(-?\d+)(?:, ?(-?\d+))*\]' is invalid for input of size (\d+)")
 _ADD = re.compile(r"size of tensor a \((\d+)\) must match the size of tensor b \((\d+)\) at non-singleton dimension (\d+)")
 _BROADCAST = re.compile(r"broadcast a dimension of length (\d+) at (-?\d+)!.*broadcastable to \[([^\]]*)\]")
+_DTYPE = re.compile(r"Input type \((\w+)\) and (?:bias|weight) type \((\w+)\)|"
+                    r"same dtype, but got mat1 is (\w+) and mat2 is (\w+)")
 _CAT = re.compile(r"Sizes of tensors must match except in dimension (\d+)\. Expected size (\d+) but got size (\d+)")
 
 
 def explain_code_error(exc: BaseException, model: nn.Module, batch: int) -> tuple[str | None, str]:
     """(what, fix) for an error raised by forward's own code between layers; (None, "") if unknown."""
     text = str(exc)
+    if isinstance(exc, NotImplementedError) and 'missing the required "forward"' in text:
+        return _explain_no_forward(model)
+    if m := _DTYPE.search(text):
+        names = {"double": "float64 (double)", "float": "float32 (float)", "Double": "float64 (double)",
+                 "Float": "float32 (float)"}
+        got, want = (names.get(g, g) for g in ((m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))))
+        return (f"the input is {got} but the model's weights are {want}: they must match (numpy arrays arrive as "
+                "float64)", "convert the images once: images = images.float() (float32, what models use)")
     held = _layer_in_container(model)
     if isinstance(exc, TypeError) and "object is not callable" in text and held:
         attr, kind, layer = held
@@ -414,6 +446,18 @@ def _explain_add(a: int, b: int, dim: int) -> tuple[str, str]:
                 "convolutions so the size stays")
     return (f"adding two tensors with {a} and {b} rows (the batch dimension differ)",
             "keep one row per image on both sides of +")
+
+
+def _explain_no_forward(model: nn.Module) -> tuple[str, str]:
+    """A model without forward: usually a typo in the method's name."""
+    import difflib  # noqa: PLC0415
+
+    names = [n for n in dir(type(model)) if not n.startswith("_") and callable(getattr(type(model), n, None))]
+    own = [n for n in names if n not in dir(nn.Module)]
+    close = difflib.get_close_matches("forward", own, n=1, cutoff=0.6)
+    typo = f" (it has {close[0]}: a typo?)" if close else ""
+    return (f"{type(model).__name__} has no forward method{typo}: nn.Module calls forward(x) when you call model(x)",
+            f"name the method forward: def forward(self, x){'' if not close else f' instead of def {close[0]}'}")
 
 
 def _layer_in_container(model: nn.Module) -> tuple[str, str, str] | None:

@@ -36,6 +36,7 @@ def check_fit_args(model: Any, *, epochs: Any, steps: Any, batch_size: Any, eval
                    seed: Any, loss_fn: Any, augment: Any, optimizer: Any) -> tuple:
     """(epochs, steps, batch_size, eval_every, lr, seed), each checked and made an int/float."""
     check_module(model, "cl.fit")
+    check_not_meta(model, "cl.fit")
     part = "for part of an epoch use steps=... (one step is one batch of batch_size images)"
     epochs = check_count(epochs, "epochs", 3, fraction=part)
     steps = check_count(steps, "steps", 100, allow_none=True)
@@ -54,7 +55,20 @@ def check_fit_args(model: Any, *, epochs: Any, steps: Any, batch_size: Any, eval
 
 def check_evaluate_args(model: Any, batch_size: Any, device: Any) -> tuple[int, torch.device | None]:
     check_module(model, "cl.evaluate")
+    check_not_meta(model, "cl.evaluate")
+    if isinstance(batch_size, torch.Tensor):
+        raise TypeError("cl.evaluate takes the data as one pair, cl.evaluate(model, (images, labels)); the labels "
+                        "arrived as batch_size")
     return check_count(batch_size, "batch_size", 256), check_device(device)
+
+
+def check_not_meta(model: nn.Module, fn: str) -> None:
+    """A model built under ``torch.device("meta")`` has shapes but no weights to train or run."""
+    if any(p.is_meta for p in model.parameters()):
+        raise ValueError(f"{fn}: the model was built on the meta device (shapes only, no weights: what cl.trace uses "
+                         "for full-size models), so there is nothing to compute with. Build it again outside "
+                         "`with torch.device('meta')`, or give it real weights: model.to_empty(device='cpu') and "
+                         "then initialise them (e.g. load a state_dict)")
 
 
 def check_data(data: Any, name: str) -> Data:
@@ -82,7 +96,7 @@ def check_data(data: Any, name: str) -> Data:
                          "match one to one (did you slice only one of them?)")
     if len(images) == 0:
         raise ValueError(f"{name} is empty")
-    if labels.dtype.is_floating_point or labels.dtype == torch.bool:
+    if labels.dtype not in (torch.int64, torch.uint8):
         raise TypeError(f"{name}: labels must be integer class indices (int64), got {labels.dtype}; "
                         "use labels.long()")
     if not images.dtype.is_floating_point:

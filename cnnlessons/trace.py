@@ -31,6 +31,7 @@ you passed is left exactly as it was.
 """
 from __future__ import annotations
 
+import contextlib
 import html
 import math
 import weakref
@@ -41,7 +42,9 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from .diagnose import check_device, check_input_size, check_module, explain_code_error, explain_layer
+from .diagnose import (
+    built_for, check_device, check_input_size, check_module, explain_code_error, explain_layer,
+)
 
 __all__ = ["trace", "TraceTable", "TraceRow", "GroupRow", "TraceError"]
 
@@ -374,15 +377,33 @@ def trace(model: nn.Module, input_size: Sequence[int], *, device: str | torch.de
     Raises ``TraceError`` naming the failing layer and the fix when the model rejects the input.
     """
     input_size = _check_args(model, input_size, device, mode)
+    tracer = _Tracer(model, receptive_field)
+    try:
+        out, counter = _run(model, tracer, input_size, device, dtype, mode == "train", flops)
+    except TraceError as err:
+        better = _with_size_that_fits(err, model, input_size)
+        if better is None:
+            raise
+        raise better from err.__cause__
+    if out is None:
+        fix = "add `return x` as the last line of forward"
+        raise TraceError(f"{type(model).__name__}.forward returned None: it ends without `return` (Python then "
+                         f"returns None).\n  fix: {fix}", last_ok=tracer.rows[-1] if tracer.rows else None,
+                         failing_path=None, failing_type=None, input_shapes=[], fix=fix,
+                         partial=_partial(tracer, input_size))
+    return _table(model, tracer, out, counter, input_size, dtype, depth)
+
+
+def _run(model: nn.Module, tracer: _Tracer, input_size: tuple[int, ...], device: Any, dtype: torch.dtype,
+         train: bool, flops: bool) -> tuple[Any, Any]:
+    """One forward pass with the hooks (and the function mode) on; (output, flop counter or None).
+    The model gets its parameters, buffers and train/eval flags back whatever happens."""
     params0 = list(model.parameters())
     target = torch.device("meta") if device is not None and str(device) == "meta" else (
         torch.device(device) if device is not None else (params0[0].device if params0 else torch.device("cpu")))
-
-    tracer = _Tracer(model, receptive_field)
     training = {m: m.training for m in model.modules()}
     handles = []
     swapped: list[tuple[dict, str, Any]] = []
-    counter = None
     try:
         if target.type == "meta":
             _swap_to_meta(model, swapped)
@@ -391,28 +412,17 @@ def trace(model: nn.Module, input_size: Sequence[int], *, device: str | torch.de
             g = torch.Generator().manual_seed(0)
             x = (torch.randn(input_size, generator=g) if dtype.is_floating_point
                  else torch.zeros(input_size)).to(dtype=dtype, device=target)
-        model.train(mode == "train")
+        model.train(train)
         for m in model.modules():
             handles.append(m.register_forward_pre_hook(tracer.pre_hook))
             handles.append(m.register_forward_hook(tracer.post_hook))
         tracer.put(x, _Info(1, 1) if x.dim() >= 3 else _Info(None, None))
-        follow = _Follow(tracer) if receptive_field else None
-        if flops:
-            from torch.utils.flop_counter import FlopCounterMode
-            counter = FlopCounterMode(display=False)
+        from torch.utils.flop_counter import FlopCounterMode
+        counter = FlopCounterMode(display=False) if flops else None
+        follow = _Follow(tracer) if tracer.receptive_field else contextlib.nullcontext()
         try:
-            with torch.no_grad():
-                if counter is not None:
-                    counter.__enter__()
-                try:
-                    if follow is not None:
-                        with follow:
-                            out = model(x)
-                    else:
-                        out = model(x)
-                finally:
-                    if counter is not None:
-                        counter.__exit__(None, None, None)
+            with torch.no_grad(), (counter or contextlib.nullcontext()), follow:
+                return model(x), counter
         except TraceError:
             raise
         except Exception as exc:  # the model rejected the input: say where and how to fix it
@@ -425,14 +435,12 @@ def trace(model: nn.Module, input_size: Sequence[int], *, device: str | torch.de
         for m, t in training.items():
             m.training = t
 
-    if out is None:
-        fix = "add `return x` as the last line of forward"
-        raise TraceError(f"{type(model).__name__}.forward returned None: it ends without `return` (Python then "
-                         f"returns None).\n  fix: {fix}", last_ok=tracer.rows[-1] if tracer.rows else None,
-                         failing_path=None, failing_type=None, input_shapes=[], fix=fix,
-                         partial=_partial(tracer, input_size))
+
+def _table(model: nn.Module, tracer: _Tracer, out: Any, counter: Any, input_size: tuple[int, ...],
+           dtype: torch.dtype, depth: int | None) -> TraceTable:
+    """The rows (joins only when followed, FLOPs when counted, cut to ``depth``) and the totals."""
     outs = list(_tensors(out))
-    rows = tracer.rows if receptive_field else [r for r in tracer.rows if r.kind == "layer"]
+    rows = tracer.rows if tracer.receptive_field else [r for r in tracer.rows if r.kind == "layer"]
     if counter is not None:
         counts = {k: sum(v.values()) for k, v in counter.get_flop_counts().items()}
         root = type(model).__name__
@@ -455,6 +463,35 @@ def trace(model: nn.Module, input_size: Sequence[int], *, device: str | torch.de
         total_flops=None if counter is None else int(counter.get_total_flops()),
         input_bytes=math.prod(input_size) * torch.empty((), dtype=dtype).element_size(),
     )
+
+
+def _fits(model: nn.Module, input_size: tuple[int, ...]) -> bool:
+    """Whether the model runs on this input size (one meta pass, no rows kept, no diagnosis)."""
+    try:
+        _run(model, _Tracer(model, False), input_size, "meta", torch.float32, False, False)
+    except Exception:  # noqa: BLE001  (any failure means: not this size)
+        return False
+    return True
+
+
+def _with_size_that_fits(err: TraceError, model: nn.Module, input_size: tuple[int, ...]) -> TraceError | None:
+    """A Linear whose in_features fits another image size: find that size (a few meta passes) and
+    say it exactly, instead of the estimate; None when there is nothing to say."""
+    guess = getattr(err, "size_guess", None)
+    if not guess:
+        return None
+    fits = [side for side in range(max(1, guess - 4), guess + 5) if _fits(model, (1, input_size[1], side, side))]
+    if not fits:
+        return None
+    lo, hi = fits[0], fits[-1]
+    sizes = f"{hi} x {hi}" if lo == hi else f"{lo} x {lo} to {hi} x {hi}"
+    swaps = [(f"about {guess} x {guess}", sizes), (f"resize the images to {guess} x {guess}",
+                                                   f"resize the images to {hi} x {hi}")]
+    text, what = str(err), err.what
+    for old, new in swaps:
+        text, what = text.replace(old, new), what.replace(old, new)
+    return TraceError(text, last_ok=err.last_ok, failing_path=err.failing_path, failing_type=err.failing_type,
+                      input_shapes=err.input_shapes, fix=err.fix, partial=err.partial, what=what)
 
 
 def _check_args(model: Any, input_size: Any, device: Any, mode: str) -> tuple[int, ...]:
@@ -543,6 +580,11 @@ def _diagnose(exc: Exception, tracer: _Tracer, model: nn.Module, input_size: tup
     shape = shapes[0] if shapes else ()
     short = path.split(".")[-1]
     what, fix = _explain(module, shape, short, input_size[0])
+    guess = None
+    if isinstance(module, nn.Linear) and what and "was built with in_features" in what:
+        maps = next((r.output_shape for r in reversed(tracer.rows) if r.output_shape and len(r.output_shape) == 4), ())
+        hint, guess = built_for(module.in_features, maps, input_size)
+        what += hint
     if what is None and code_what:
         what, fix = code_what, code_fix
     if what is None:
@@ -556,8 +598,10 @@ def _diagnose(exc: Exception, tracer: _Tracer, model: nn.Module, input_size: tup
             fix = f"make the previous layer's output match what {typ} expects, or change {short}'s arguments."
     msg = (f"trace failed at `{path}` ({typ}).\n  {before}\n  `{path}` got input {_shape(shape)}: {what}\n"
            f"  fix: {fix}")
-    return TraceError(msg, last_ok=last, failing_path=path, failing_type=typ, input_shapes=shapes, fix=fix,
-                      partial=_partial(tracer, input_size), what=f"`{path}` ({typ}) got input {_shape(shape)}: {what}")
+    err = TraceError(msg, last_ok=last, failing_path=path, failing_type=typ, input_shapes=shapes, fix=fix,
+                     partial=_partial(tracer, input_size), what=f"`{path}` ({typ}) got input {_shape(shape)}: {what}")
+    err.size_guess = guess  # trace() checks it with a few meta passes (_with_size_that_fits)
+    return err
 
 
 def _explain(m: nn.Module, shape: tuple[int, ...], short: str, batch: int) -> tuple[str | None, str]:

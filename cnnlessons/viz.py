@@ -38,10 +38,17 @@ def show_digits(
     import matplotlib.pyplot as plt
 
     n = check_count(n, "n", 16)  # how many digits to show
+    if isinstance(images, nn.Module):
+        raise TypeError("show_digits shows images, not a model: pass images, e.g. cl.show_digits(x_test[:16]); to "
+                        "see inside a model use cl.show_feature_maps(model, image, layer)")
     images = _as_image_batch(images)[:n].detach().cpu()
     n = len(images)
     if n == 0:
         raise ValueError("show_digits got no images: pass a tensor of shape (N, 1, 28, 28) with N >= 1")
+    for what, given in (("labels", labels), ("predictions", predictions)):
+        if given is not None and len(given) < n:
+            raise ValueError(f"show_digits shows n={n} images but got {len(given)} {what}: pass one per image "
+                             f"(e.g. {what}[:n] from the same slice), or n={len(given)}")
     pixels = denormalize(images).clamp(0, 1)
     ncols = min(ncols, n)
     nrows = math.ceil(n / ncols)

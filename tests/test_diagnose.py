@@ -284,3 +284,42 @@ def test_raw_pixels_are_noticed(data):
     x, y = data[0]
     with pytest.warns(LessonWarning, match=r"raw pixels \(0 to 255\).*x / 255"):
         cl.fit(Net(), ((x * 0.3081 + 0.1307) * 255, y), **quiet())
+
+
+# ----- the second batch of mistakes ------------------------------------------------------------
+def test_python_slips_between_the_layers(data):
+    class Misspelled(Net):
+        forward = nn.Module.forward
+
+        def foward(self, x):
+            return Net.forward(self, x)
+
+    with pytest.raises(ValueError, match=r"has no forward method \(it has foward: a typo\?\)"):
+        cl.fit(Misspelled(), data[0], **quiet())
+    x, y = data[0]
+    with pytest.raises(ValueError, match=r"(?s)float64 \(double\).*images = images.float\(\)"):
+        cl.fit(Net(), (x.double(), y), **quiet())
+    with pytest.raises(TypeError, match=r"got torch.int32; use labels.long\(\)"):
+        cl.fit(Net(), (x, y.int()), **quiet())
+
+
+def test_arguments_in_the_wrong_shape_of_call(data):
+    from cnnlessons.augment import RandomRotation
+
+    with pytest.raises(TypeError, match=r"compose\(RandomShift\(...\), RandomRotation\(...\)\)"):
+        cl.fit(Net(), data[0], augment=[RandomShift(2), RandomRotation(10)], **quiet())
+    with pytest.raises(TypeError, match=r"cl.evaluate\(model, \(images, labels\)\)"):
+        cl.evaluate(Net(), *data[1])
+    with pytest.raises(TypeError, match=r"model.parameters\(\): pass the model itself"):
+        cl.fit(Net().parameters(), data[0], **quiet())
+    with torch.device("meta"):
+        ghost = Net()
+    with pytest.raises(ValueError, match=r"meta device.*Build it again"):
+        cl.fit(ghost, data[0], **quiet())
+    with pytest.raises(ValueError, match=r"n=8 images but got 4 labels"):
+        cl.show_digits(data[1][0], data[1][1][:4], n=8)
+
+
+def test_in_features_mismatch_from_another_image_size_names_the_size():
+    with pytest.raises(cl.TraceError, match=r"fits 25 x 25 to 28 x 28 images, and this input is 32 x 32 \(resize the images to 28 x 28"):
+        cl.trace(Net(), (1, 1, 32, 32))

@@ -237,8 +237,8 @@ def _bar_chart(branches: list[tuple[str, int, int]], total_mult_adds: int, total
     )
 
 
-def channel_explorer(build: Callable[..., nn.Module], *, input_size: tuple[int, ...], title: str | None = None,
-                     **ranges: Any) -> ChannelExplorer:
+def channel_explorer(build: Callable[..., nn.Module], input_size: tuple[int, ...] | None = None, *,
+                     title: str | None = None, **ranges: Any) -> ChannelExplorer:
     """One slider per channel count of ``build``; shows the block's cost, updated on each change.
 
     ``ranges`` maps argument names of ``build`` to ``(min, max)``, ``(min, max, step)`` or
@@ -248,6 +248,9 @@ def channel_explorer(build: Callable[..., nn.Module], *, input_size: tuple[int, 
         cl.channel_explorer(lambda c_reduce: Bottleneck1x1(192, c_reduce, 64),
                             input_size=(1, 192, 28, 28), c_reduce=(4, 192, 4, 16))
     """
+    if input_size is None:
+        raise TypeError("channel_explorer needs input_size, the block's input with the batch first, e.g. "
+                        "input_size=(1, 192, 28, 28)")
     sliders = {k: v for k, v in ranges.items() if not isinstance(v, int)}
     fixed = {k: v for k, v in ranges.items() if isinstance(v, int)}
     if not sliders:
