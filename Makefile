@@ -72,13 +72,14 @@ sync-links:
 
 # The teacher's edition (the `teacher` extra, nbgrader): build/course/ with one problem set per lesson
 # (source/ with solutions, release/ for students). grade-all autogrades a solved copy and the untouched
-# student copy of every lesson's problem set and prints the points per lesson.
+# student copy of every lesson's problem set (in a throw-away build/course-check/) and prints the
+# points per lesson.
 COURSE ?= build/course
 course: $(STAMP)
 	OMP_NUM_THREADS=$(TEST_THREADS) $(PY) -m cnnlessons.course generate $(COURSE)
 
 grade-all: $(STAMP)
-	OMP_NUM_THREADS=$(TEST_THREADS) $(PY) -m cnnlessons.course grade $(COURSE) --untouched
+	OMP_NUM_THREADS=$(TEST_THREADS) $(PY) -m cnnlessons.course grade build/course-check --untouched --fresh
 
 clean-venv:
 	rm -rf $(VENV)

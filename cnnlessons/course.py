@@ -305,6 +305,21 @@ def grade(dest: Path, numbers: Sequence[str], untouched: bool = False) -> dict[s
     return results
 
 
+SELF_CHECK_MARK = ".cnnlessons-self-check"
+
+
+def start_fresh(dest: Path) -> None:
+    """Empty a self-check course folder (marked by an earlier --fresh run); refuse any other."""
+    dest = Path(dest)
+    if dest.exists():
+        if not (dest / SELF_CHECK_MARK).exists():
+            raise SystemExit(f"{dest} exists and was not made by --fresh: it may hold real grades; "
+                             "choose another folder")
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    (dest / SELF_CHECK_MARK).write_text("made by python -m cnnlessons.course grade --fresh; safe to delete\n")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cnnlessons.course", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -318,7 +333,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if name == "grade":
             p.add_argument("--untouched", action="store_true",
                            help="also autograde the released notebook handed in unchanged (0 points)")
+            p.add_argument("--fresh", action="store_true",
+                           help="start from an empty folder: delete DEST first (only a folder an earlier "
+                                "--fresh run made, never a real course)")
     args = parser.parse_args(argv)
+    if getattr(args, "fresh", False):
+        start_fresh(args.dest)
     numbers = build(args.dest, args.lessons)
     print(f"built {len(numbers)} problem sets in {args.dest}/source: {', '.join(numbers) or 'none'}")
     if args.command in ("generate", "grade"):

@@ -146,3 +146,17 @@ def test_question_text_comes_from_the_lesson_notebook():
     assert "Replace each None." in first and "Exercises" not in first and "1. First question?" in first
     assert "fix" not in first
     assert course.question_text(None, 1, ex) == "### Exercise 42.2\n\nYour answer: a whole number."
+
+
+def test_fresh_only_empties_a_self_check_folder(tmp_path):
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "gradebook.db").write_text("grades")
+    with pytest.raises(SystemExit):
+        course.start_fresh(real)
+    assert (real / "gradebook.db").exists()
+    check = tmp_path / "check"
+    course.start_fresh(check)
+    (check / "old.txt").write_text("x")
+    course.start_fresh(check)
+    assert not (check / "old.txt").exists() and (check / course.SELF_CHECK_MARK).exists()
