@@ -476,19 +476,19 @@ def _fits(model: nn.Module, input_size: tuple[int, ...]) -> bool:
 
 def _with_size_that_fits(err: TraceError, model: nn.Module, input_size: tuple[int, ...]) -> TraceError | None:
     """A Linear whose in_features fits another image size: find that size (a few meta passes) and
-    say it exactly, instead of the estimate; None when there is nothing to say."""
+    name the fitting size nearest the estimate; None when the estimate was right or nothing fits."""
     guess = getattr(err, "size_guess", None)
     if not guess:
         return None
     fits = [side for side in range(max(1, guess - 4), guess + 5) if _fits(model, (1, input_size[1], side, side))]
     if not fits:
         return None
-    lo, hi = fits[0], fits[-1]
-    sizes = f"{hi} x {hi}" if lo == hi else f"{lo} x {lo} to {hi} x {hi}"
-    swaps = [(f"about {guess} x {guess}", sizes), (f"resize the images to {guess} x {guess}",
-                                                   f"resize the images to {hi} x {hi}")]
+    side = min(fits, key=lambda v: (abs(v - guess), -v))  # the fitting size nearest the estimate
+    if side == guess:
+        return None
     text, what = str(err), err.what
-    for old, new in swaps:
+    for old, new in ((f"about {guess} x {guess}", f"about {side} x {side}"),
+                     (f"resize the images to {guess} x {guess}", f"resize the images to {side} x {side}")):
         text, what = text.replace(old, new), what.replace(old, new)
     return TraceError(text, last_ok=err.last_ok, failing_path=err.failing_path, failing_type=err.failing_type,
                       input_shapes=err.input_shapes, fix=err.fix, partial=err.partial, what=what)
