@@ -12,7 +12,7 @@ WORKERS ?= 2
 # several times the CPU time a notebook needs.
 TEST_THREADS ?= 1
 
-.PHONY: lab test unit notebooks run-notebook run-notebooks bench bench-binder sync-links clean-venv chromium course grade-all
+.PHONY: lab test unit notebooks run-notebook run-notebooks bench bench-binder sync-links clean-venv chromium course grade-all book
 
 # Every extra in pyproject.toml (test, browser, lab, and any added later): what CI needs.
 TEST_EXTRAS := $(shell sed -n '/^\[project.optional-dependencies\]/,/^\[/s/^\([A-Za-z0-9_-]*\) *=.*/\1/p' pyproject.toml | paste -sd, -)
@@ -48,6 +48,11 @@ unit: $(STAMP)
 notebooks: $(STAMP)
 	OMP_NUM_THREADS=$(TEST_THREADS) $(PY) -m pytest -n $(WORKERS) --dist loadscope \
 	  --nbval --nbval-current-env --nbval-sanitize-with $(SANITIZE) notebooks
+
+# The website: a page per lesson from the stored outputs (nothing executed), launch buttons from
+# pyproject's repository setting. HTML in build/book/_build/html.
+book: $(STAMP)
+	$(PY) scripts/build_book.py --out build/book
 
 # Execute a notebook top to bottom in a fresh kernel and store its outputs.
 run-notebook: $(STAMP)
