@@ -56,6 +56,22 @@ def test_config_table_depths():
         V.make_layers([64, "P"])
 
 
+def test_paper_columns_match_the_paper_table_2():
+    # Table 2 of the paper, in millions: A and A-LRN 133, B 133, C 134, D 138, E 144.
+    paper = {"A": 133, "A-LRN": 133, "B": 133, "C": 134, "D": 138, "E": 144}
+    layers = {"A": 11, "A-LRN": 11, "B": 13, "C": 16, "D": 16, "E": 19}
+    for key in V.paper_cfgs:
+        with torch.device("meta"):
+            m = V.vgg_paper(key)
+        assert round(n_params(m) / 1e6) == paper[key], key
+        assert sum(isinstance(x, (nn.Conv2d, nn.Linear)) for x in m.modules()) == layers[key]
+    with torch.device("meta"):
+        assert sum(isinstance(x, nn.LocalResponseNorm) for x in V.vgg_paper("A-LRN").modules()) == 1
+        assert sum(isinstance(x, nn.Conv2d) and x.kernel_size == (1, 1) for x in V.vgg_paper("C").modules()) == 3
+    with pytest.raises(ValueError, match="not in the paper"):
+        V.vgg_paper("F")
+
+
 def test_convolutionize_equals_original_at_224_and_gives_a_map_larger():
     torch.manual_seed(0)
     # A narrow VGG keeps this quick; the conversion only depends on the classifier's layout.
@@ -67,6 +83,22 @@ def test_convolutionize_equals_original_at_224_and_gives_a_map_larger():
         assert fcn(torch.randn(1, 3, 320, 256)).shape == (1, 5, 4, 2)
     with pytest.raises(TypeError, match="expects a VGG"):
         V.convolutionize(nn.Linear(2, 2))
+
+
+def test_convolutionize_mnist_vgg_gives_a_map_of_windows():
+    torch.manual_seed(0)
+    m = V.mnist_vgg().eval()
+    fcn = V.convolutionize(m).eval()
+    x = torch.randn(3, 1, 28, 28)
+    with torch.no_grad():
+        assert torch.allclose(fcn(x).flatten(1), m(x), atol=1e-5)
+        canvas = torch.randn(1, 1, 60, 124)
+        out = fcn(canvas)
+        assert out.shape == (1, 10, 5, 13)
+        # window (r, c) of the map is close to the classifier applied to the 28 x 28 crop at (8r, 8c);
+        # not equal: near the crop's edges the padded convolutions see the neighbouring pixels instead of zeros
+        window, crop = out[0, :, 2, 4], m(canvas[:, :, 16:44, 32:60])[0]
+        assert (window - crop).abs().max() < 0.05 and not torch.allclose(window, crop, atol=1e-7)
 
 
 def test_convolutionize_full_vgg16_shapes_on_meta():
@@ -87,13 +119,20 @@ def test_mnist_vgg_shapes_and_errors():
 
 
 def test_kernel_pair():
-    five, three = V.KernelPair("5x5", 32), V.KernelPair("3x3x2", 32)
+    five, three, linear = (V.KernelPair(k, 32) for k in ("5x5", "3x3x2", "3x3x2-linear"))
     x = torch.randn(2, 1, 28, 28)
-    assert five(x).shape == three(x).shape == (2, 10)
-    w5 = sum(m.weight.numel() for m in five.features if isinstance(m, nn.Conv2d))
-    w3 = sum(m.weight.numel() for m in three.features if isinstance(m, nn.Conv2d))
-    assert w5 == 25 * 32 + 25 * 32 * 32
-    assert w3 == 9 * 32 + 9 * 32 * 32 * 3
+    assert five(x).shape == three(x).shape == linear(x).shape == (2, 10)
+
+    def weights(stage):
+        return sum(m.weight.numel() for m in stage if isinstance(m, nn.Conv2d))
+
+    for stage in ("stage1", "stage2"):
+        assert weights(getattr(five, stage)) == 25 * 32 * 32
+        assert weights(getattr(three, stage)) == weights(getattr(linear, stage)) == 18 * 32 * 32
+    assert weights(five.stem) == weights(three.stem) == 9 * 32
+    assert n_params(three) == n_params(linear) < n_params(five)
+    relus = lambda m: sum(isinstance(x, nn.ReLU) for x in m.modules())  # noqa: E731
+    assert (relus(five), relus(three), relus(linear)) == (3, 5, 3)
     with pytest.raises(ValueError, match="use '5x5'"):
         V.KernelPair("7x7")
 

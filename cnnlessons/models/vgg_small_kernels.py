@@ -2,10 +2,12 @@
 
 One config table (``cfgs``, the paper's columns A, B, D, E) builds VGG11/13/16/19 with and
 without batch norm, with torchvision's module names so torchvision's state_dicts load with
-``strict=True``. ``convolutionize`` turns the fully connected classifier into 7x7 and 1x1
+``strict=True``. ``paper_cfgs`` adds the paper's two other columns, A-LRN and C, which torchvision
+does not provide (``vgg_paper("C")``). ``convolutionize`` turns the fully connected classifier into 7x7 and 1x1
 convolutions (the paper's test-time trick) so the network takes any input size and returns a
 map of class scores. ``mnist_vgg`` is the same recipe for 1 x 28 x 28 digits, and
-``KernelPair`` is the lesson's head-to-head: one 5x5 layer against two 3x3 layers.
+``KernelPair`` is the lesson's head-to-head: one 5x5 layer against two 3x3 layers,
+with and without a ReLU between them.
 """
 from __future__ import annotations
 
@@ -25,16 +27,39 @@ cfgs: dict[str, list[Union[str, int]]] = {
 }
 
 
-def make_layers(cfg: list[Union[str, int]], batch_norm: bool = False, in_channels: int = 3) -> nn.Sequential:
-    """Turn a config column into conv(-BN)-ReLU and max-pool layers (torchvision's indices)."""
+# Table 1 of the paper, all six columns. Two entries torchvision's table does not need:
+# "LRN" is local response normalisation (A-LRN, with AlexNet's settings, as the paper says), and
+# (256, 1) is a 1x1 convolution with 256 filters (column C's third layer in stages 3, 4 and 5).
+paper_cfgs: dict[str, list[Union[str, int, tuple[int, int]]]] = {
+    "A": cfgs["A"],
+    "A-LRN": [64, "LRN", "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+    "B": cfgs["B"],
+    "C": [64, 64, "M", 128, 128, "M", 256, 256, (256, 1), "M", 512, 512, (512, 1), "M",
+          512, 512, (512, 1), "M"],
+    "D": cfgs["D"],
+    "E": cfgs["E"],
+}
+
+
+def make_layers(cfg: list, batch_norm: bool = False, in_channels: int = 3) -> nn.Sequential:
+    """Turn a config column into conv(-BN)-ReLU and max-pool layers (torchvision's indices).
+
+    An int is a 3x3 convolution, ``(filters, k)`` a k x k one, "M" a max-pool, "LRN" a local
+    response normalisation.
+    """
     layers: list[nn.Module] = []
     for v in cfg:
         if v == "M":
             layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
             continue
-        if not isinstance(v, int) or v <= 0:
-            raise ValueError(f"A VGG config holds positive filter counts or 'M' (max-pool), got {v!r}.")
-        layers.append(nn.Conv2d(in_channels, v, kernel_size=3, padding=1))
+        if v == "LRN":
+            layers.append(nn.LocalResponseNorm(size=5, alpha=1e-4, beta=0.75, k=2.0))
+            continue
+        v, k = v if isinstance(v, tuple) and len(v) == 2 else (v, 3)
+        if not isinstance(v, int) or v <= 0 or not isinstance(k, int) or k % 2 == 0:
+            raise ValueError(f"A VGG config holds positive filter counts, (filters, odd kernel) pairs, "
+                             f"'M' (max-pool) or 'LRN', got {v!r}.")
+        layers.append(nn.Conv2d(in_channels, v, kernel_size=k, padding=k // 2))
         if batch_norm:
             layers.append(nn.BatchNorm2d(v))
         layers.append(nn.ReLU(inplace=True))
@@ -106,6 +131,13 @@ def vgg19(**kwargs) -> VGG:
     return _vgg("E", False, **kwargs)
 
 
+def vgg_paper(column: str, **kwargs) -> VGG:
+    """One column of the paper's table 1 ("A", "A-LRN", "B", "C", "D", "E"), without batch norm."""
+    if column not in paper_cfgs:
+        raise ValueError(f"column {column!r} is not in the paper's table; use one of {', '.join(paper_cfgs)}")
+    return VGG(make_layers(paper_cfgs[column]), **kwargs)
+
+
 def vgg11_bn(**kwargs) -> VGG:
     """VGG11 with batch norm after every convolution."""
     return _vgg("A", True, **kwargs)
@@ -127,52 +159,52 @@ def vgg19_bn(**kwargs) -> VGG:
 
 
 class FullyConvVGG(nn.Module):
-    """VGG with its classifier as convolutions: FC6 -> 7x7 conv, FC7 and FC8 -> 1x1 convs.
+    """A VGG whose classifier is made of convolutions: the first fully connected layer becomes a
+    convolution as large as the feature map it read (7 x 7 for VGG), the others 1 x 1 convolutions.
 
-    At 224 x 224 it returns N x classes x 1 x 1 with the same numbers as the original; on a
+    On the training size it returns N x classes x 1 x 1 with the same numbers as the original; on a
     larger image it slides the classifier over the feature map and returns a map of scores.
     """
 
-    def __init__(self, features: nn.Module, num_classes: int = 1000, dropout: float = 0.5,
-                 hidden: int = 4096) -> None:
+    def __init__(self, features: nn.Module, classifier: nn.Sequential) -> None:
         super().__init__()
         self.features = features
-        self.classifier = nn.Sequential(
-            nn.Conv2d(512, hidden, kernel_size=7),
-            nn.ReLU(True),
-            nn.Dropout(p=dropout),
-            nn.Conv2d(hidden, hidden, kernel_size=1),
-            nn.ReLU(True),
-            nn.Dropout(p=dropout),
-            nn.Conv2d(hidden, num_classes, kernel_size=1),
-        )
+        self.classifier = classifier
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        # x: N x 3 x H x W (H, W >= 224)
+        # x: N x 3 x H x W (H, W >= 224 for VGG)
         x = self.features(x)        # N x 512 x H/32 x W/32
         return self.classifier(x)   # N x classes x (H/32 - 6) x (W/32 - 6)
 
 
-def convolutionize(model: VGG) -> FullyConvVGG:
-    """A FullyConvVGG that shares ``model``'s weights, the linear weights viewed as kernels.
+def convolutionize(model: nn.Module) -> FullyConvVGG:
+    """A FullyConvVGG that shares ``model``'s weights (a ``VGG`` or an ``MNISTVGG``).
 
     FC6's weight is 4096 x 25088 = 4096 x (512 * 7 * 7), and flatten ordered the 25088 inputs
     as channel, row, column: exactly the layout of a 4096 x 512 x 7 x 7 convolution kernel.
     Nothing is copied (VGG16's classifier alone is 480 MB), so training one trains the other.
+    VGG's adaptive pool is left out: on a 224 x 224 image it does nothing (7 x 7 stays 7 x 7).
     """
-    if not isinstance(model, VGG):
-        raise TypeError(f"convolutionize expects a VGG from this module, got {type(model).__name__}.")
-    fc6, fc7, fc8 = (m for m in model.classifier if isinstance(m, nn.Linear))
-    with torch.device("meta"):  # build the shell without allocating its weights
-        out = FullyConvVGG(nn.Identity(), num_classes=fc8.out_features, dropout=model.classifier[2].p,
-                           hidden=fc6.out_features)
-    out.features = model.features
-    convs = [i for i, m in enumerate(out.classifier) if isinstance(m, nn.Conv2d)]
-    for i, fc in zip(convs, (fc6, fc7, fc8)):
-        conv = out.classifier[i]
-        conv.weight = nn.Parameter(fc.weight.view(conv.weight.shape))
-        conv.bias = fc.bias
-    return out
+    if isinstance(model, VGG):
+        side = 7
+    elif isinstance(model, MNISTVGG):
+        side = model.side
+    else:
+        raise TypeError(f"convolutionize expects a VGG or MNISTVGG from this module, got {type(model).__name__}.")
+    layers: list[nn.Module] = []
+    first = True
+    for m in model.classifier:
+        if not isinstance(m, nn.Linear):
+            layers.append(m)  # ReLU and Dropout work on maps as they do on vectors
+            continue
+        k = side if first else 1
+        with torch.device("meta"):  # build the shell without allocating its weights
+            conv = nn.Conv2d(m.in_features // (k * k), m.out_features, kernel_size=k)
+        conv.weight = nn.Parameter(m.weight.view(conv.weight.shape))
+        conv.bias = m.bias
+        layers.append(conv)
+        first = False
+    return FullyConvVGG(model.features, nn.Sequential(*layers))
 
 
 # MNIST: three stages of two 3x3 convolutions, 28 -> 14 -> 7 -> 3.
@@ -188,6 +220,7 @@ class MNISTVGG(nn.Module):
         cfg = list(MNIST_CFG if cfg is None else cfg)
         self.features = make_layers(cfg, batch_norm=batch_norm, in_channels=1)
         side = 28 // 2 ** cfg.count("M")
+        self.side = side  # the feature map's height and width (3 with MNIST_CFG)
         if side == 0:
             raise ValueError(f"{cfg.count('M')} max-pools shrink 28 x 28 to nothing; use at most 4.")
         channels = [v for v in cfg if v != "M"][-1]
@@ -212,28 +245,44 @@ def mnist_vgg(cfg: list[Union[str, int]] | None = None, num_classes: int = 10, b
 
 
 class KernelPair(nn.Module):
-    """Same receptive field, two ways: one 5x5 convolution or two stacked 3x3 (``kind``).
+    """Same receptive field per stage, three ways (``kind``):
 
-    Both see a 5 x 5 patch per stage; the stack has 2 * 9 = 18 C^2 weights against 25 C^2 and
-    one more ReLU. Two stages at ``channels`` filters, then a linear classifier.
+    - ``"5x5"``: one 5x5 convolution and one ReLU per stage (25 C^2 weights at C channels);
+    - ``"3x3x2"``: two stacked 3x3 convolutions, each followed by a ReLU (2 x 9 = 18 C^2);
+    - ``"3x3x2-linear"``: the same two 3x3 convolutions with no ReLU between them: the same
+      weights as "3x3x2" but one nonlinearity, like the 5x5 (the pair is then one 5x5 filter
+      constrained to be a composition of two 3x3 ones).
+
+    A stem (3x3 convolution from 1 to ``channels``, ReLU; the same in every kind), then two stages
+    of ``channels`` in and out (28 -> 14 -> 7, a 2x2 max-pool after each), then a linear classifier.
+    Every stage maps C channels to C, so the stages compare exactly as 25 C^2 against 18 C^2.
     """
 
-    def __init__(self, kind: str = "3x3x2", channels: int = 32, num_classes: int = 10) -> None:
+    KINDS = ("5x5", "3x3x2", "3x3x2-linear")
+
+    def __init__(self, kind: str = "3x3x2", channels: int = 16, num_classes: int = 10) -> None:
         super().__init__()
-        if kind not in ("5x5", "3x3x2"):
-            raise ValueError(f"kind={kind!r}: use '5x5' (one layer) or '3x3x2' (two stacked 3x3 layers).")
+        if kind not in self.KINDS:
+            raise ValueError(f"kind={kind!r}: use '5x5' (one layer), '3x3x2' (two stacked 3x3 layers) "
+                             "or '3x3x2-linear' (two 3x3 layers with no ReLU between them).")
         self.kind = kind
+        c = channels
 
-        def stage(cin: int, cout: int) -> list[nn.Module]:
+        def stage() -> nn.Sequential:
             if kind == "5x5":
-                return [nn.Conv2d(cin, cout, 5, padding=2), nn.ReLU(True), nn.MaxPool2d(2)]
-            return [nn.Conv2d(cin, cout, 3, padding=1), nn.ReLU(True),
-                    nn.Conv2d(cout, cout, 3, padding=1), nn.ReLU(True), nn.MaxPool2d(2)]
+                return nn.Sequential(nn.Conv2d(c, c, 5, padding=2), nn.ReLU(True), nn.MaxPool2d(2))
+            between = [nn.ReLU(True)] if kind == "3x3x2" else []
+            return nn.Sequential(nn.Conv2d(c, c, 3, padding=1), *between,
+                                 nn.Conv2d(c, c, 3, padding=1), nn.ReLU(True), nn.MaxPool2d(2))
 
-        self.features = nn.Sequential(*stage(1, channels), *stage(channels, channels))
-        self.classifier = nn.Linear(channels * 7 * 7, num_classes)
+        self.stem = nn.Sequential(nn.Conv2d(1, c, 3, padding=1), nn.ReLU(True))
+        self.stage1 = stage()
+        self.stage2 = stage()
+        self.classifier = nn.Linear(c * 7 * 7, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: N x 1 x 28 x 28
-        x = self.features(x)        # N x channels x 7 x 7
+        x = self.stem(x)            # N x channels x 28 x 28
+        x = self.stage1(x)          # N x channels x 14 x 14
+        x = self.stage2(x)          # N x channels x 7 x 7
         return self.classifier(torch.flatten(x, 1))
