@@ -1,21 +1,31 @@
-"""Lesson 04: helpers and the check functions accept right answers and reject wrong ones."""
+"""Lesson 04 helpers: the plain twin, the gradient recorder, the affine test, the model with the
+heads-in-forward mistake, and the exercises' answers (generic checks: test_exercises_all.py)."""
 import torch
 
 import cnnlessons as cl
 from cnnlessons.lessons import inception as l04
+from cnnlessons.lessons import one_by_one as l03
 from cnnlessons.models import inception as inc
 
 
-def test_conv_mult_adds_and_counts():
-    assert l04.conv_mult_adds(256, 192, 3) == 28 * 28 * 192 * 9 * 256
+def test_cost_formula_is_lesson_03s_and_matches_the_tracer():
+    assert l04.conv_mult_adds is l03.conv_mult_adds
     naive = inc.naive_inception(256, 128, 192, 96, batch_norm=False)
-    assert l04.count_weights(naive) == 256 * 128 + 9 * 256 * 192 + 25 * 256 * 96
-    assert l04.count_params(naive) == l04.count_weights(naive) + 128 + 192 + 96
+    t = cl.trace(naive, (1, 256, 28, 28), flops=True, receptive_field=False)
+    assert t.total_flops // 2 == sum(l04.conv_mult_adds(256, c, k, 28, 28) for c, k in ((128, 1), (192, 3), (96, 5)))
 
 
 def test_plain_cnn_size_close_to_inceptionanet():
-    assert l04.count_params(l04.plain_cnn()) == 96_938
+    n = sum(p.numel() for p in l04.plain_cnn().parameters())
+    assert n == 96_938 and abs(n - sum(p.numel() for p in inc.InceptionANet().parameters())) < 500
     assert l04.plain_cnn()(torch.randn(2, 1, 28, 28)).shape == (2, 10)
+
+
+def test_is_affine_tells_linear_blocks_apart():
+    torch.manual_seed(0)
+    assert l04.is_affine(inc.InceptionA(10), (2, 10, 12, 12))
+    assert not l04.is_affine(inc.InceptionA(10, relu=True), (2, 10, 12, 12))
+    assert not l04.is_affine(inc.Inception(16, 8, 8, 8, 4, 8, 8, batch_norm=False), (2, 16, 8, 8))
 
 
 def test_grad_norm_recorder_with_fit():
@@ -26,7 +36,7 @@ def test_grad_norm_recorder_with_fit():
     assert rec.mean(2) == sum(rec.norms[:2]) / 2
 
 
-def test_heads_built_in_forward_is_the_bug_and_fixed_is_not():
+def test_heads_built_in_forward_is_the_mistake_and_fixed_is_not():
     buggy = l04.HeadsBuiltInForward().train()
     assert not any(n.startswith("aux") for n, _ in buggy.named_parameters())
     x = torch.randn(2, 1, 28, 28)
@@ -39,34 +49,11 @@ def test_heads_built_in_forward_is_the_bug_and_fixed_is_not():
     assert isinstance(fixed.eval()(x), torch.Tensor)
 
 
-def test_check_branch_mult_adds(capsys):
-    right = 28 * 28 * (192 * 16 + 16 * 32 * 25)
-    assert l04.check_branch_mult_adds(right)
-    assert "Correct" in capsys.readouterr().out
-    assert not l04.check_branch_mult_adds(28 * 28 * 32 * 25 * 192)  # naive branch
-    assert "naive" in capsys.readouterr().out
-    assert not l04.check_branch_mult_adds(28 * 28 * 16 * 32 * 25)   # 5x5 only
-    assert "add the other" in capsys.readouterr().out
-    assert not l04.check_branch_mult_adds(12345)
-    assert "H x W x c_out" in capsys.readouterr().out
-    assert not l04.check_branch_mult_adds(None)
-    assert "replace None" in capsys.readouterr().out
-
-
-def test_check_fc_in_features(capsys):
-    assert l04.check_fc_in_features(88 * 5 * 5, image_size=32)
-    assert l04.check_fc_in_features(1408, image_size=28)
-    capsys.readouterr()
-    assert not l04.check_fc_in_features(1408, image_size=32)
-    out = capsys.readouterr().out
-    assert "Not yet" in out and "2200" not in out  # the message helps without giving the answer away
-    assert not l04.check_fc_in_features(None)
-
-
-def test_check_block_channels(capsys):
-    assert l04.check_block_channels(832, block="inception4e")
-    assert l04.check_block_channels(256, block="inception3a")
-    assert not l04.check_block_channels(800, block="inception4e")
-    assert "reductions" in capsys.readouterr().out
-    assert not l04.check_block_channels(832, block="inception9z")
-    assert "no block" in capsys.readouterr().out
+def test_exercise_answers():
+    assert l04.exercise_1.reference() == 14 * 14 * 16 * 480 + 14 * 14 * 48 * 25 * 16 == 5_268_480
+    assert l04.exercise_3.reference() == 88 * 5 * 5
+    assert l04.exercise_4.reference() == 512 * 128 + 128 + 2048 * 1024 + 1024 + 1024 * 1000 + 1000
+    assert l04.exercise_5.reference() == 404_619_264 - 271_351_808
+    with torch.device("meta"):
+        net = inc.googlenet(aux_logits=True)
+    assert sum(p.numel() for p in net.aux1.parameters()) == l04.exercise_4.reference()

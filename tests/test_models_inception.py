@@ -1,4 +1,4 @@
-"""Lesson 04 models: GoogLeNet against torchvision, counts, auxiliary heads, the seeds' MNIST net."""
+"""Lesson 04 models: GoogLeNet against torchvision, counts, auxiliary heads, InceptionA (MNIST)."""
 import pytest
 import torch
 from torch import nn
@@ -37,7 +37,8 @@ def test_paper_layout_does_not_load_torchvision_weights():
 def test_googlenet_parameter_counts():
     with torch.device("meta"):
         assert _n(inc.googlenet(aux_logits=False, torchvision_layout=True)) == 6_624_904
-        assert _n(inc.googlenet(aux_logits=False)) == 7_005_832
+        assert _n(inc.googlenet(aux_logits=False)) == 6_998_552  # the paper's: no BatchNorm, conv biases
+        assert _n(inc.googlenet(aux_logits=True)) == 13_378_280
         assert _n(inc.googlenet(aux_logits=True, torchvision_layout=True)) == 13_004_888
 
 
@@ -112,3 +113,43 @@ def test_same_main_path_weights_with_and_without_heads():
         assert torch.equal(v, sd[k]), k
     x = torch.randn(2, 1, 28, 28)
     torch.testing.assert_close(bare.eval()(x), heads.eval()(x))
+
+
+def test_paper_layout_has_no_batchnorm_torchvision_layout_has():
+    with torch.device("meta"):
+        paper = inc.googlenet(aux_logits=True)
+        tv = inc.googlenet(aux_logits=True, torchvision_layout=True)
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in paper.modules())
+    assert all(m.bias is not None for m in paper.modules() if isinstance(m, nn.Conv2d))
+    assert any(isinstance(m, nn.BatchNorm2d) for m in tv.modules())
+    assert paper.dropout.p == 0.4 and tv.dropout.p == 0.2
+    assert paper.inception3a.branch3[1].conv.kernel_size == (5, 5)
+    assert tv.inception3a.branch3[1].conv.kernel_size == (3, 3)
+
+
+def test_inceptiona_branches_concatenate_to_forward_and_relu_switch():
+    torch.manual_seed(0)
+    block = inc.InceptionA(10)
+    x = torch.randn(2, 10, 6, 6)
+    parts = block.branches(x)
+    assert [p.shape[1] for p in parts] == list(inc.InceptionA.branch_channels)
+    torch.testing.assert_close(torch.cat(parts, 1), block(x))
+    # without ReLU the block is affine: f(a + b) = f(a) + f(b) - f(0)
+    a, b, zero = torch.randn(1, 10, 6, 6), torch.randn(1, 10, 6, 6), torch.zeros(1, 10, 6, 6)
+    torch.testing.assert_close(block(a + b), block(a) + block(b) - block(zero), atol=1e-4, rtol=1e-4)
+    with_relu = inc.InceptionA(10, relu=True)
+    with_relu.load_state_dict(block.state_dict())
+    assert (with_relu(x) >= 0).all()
+    assert not torch.allclose(with_relu(a + b), with_relu(a) + with_relu(b) - with_relu(zero), atol=1e-3)
+    net = inc.InceptionANet(relu=True)
+    assert net.incep1.relu and net.incep2.relu and _n(net) == 97_298
+
+
+def test_basicconv2d_defined_once():
+    from cnnlessons.models import residual
+
+    assert residual.BasicConv2d is inc.BasicConv2d
+    unit = inc.BasicConv2d(4, 8, kernel_size=3, padding=1)
+    assert unit.conv.bias is None and isinstance(unit.bn, nn.BatchNorm2d)
+    plain = inc.BasicConv2d(4, 8, batch_norm=False, kernel_size=3, padding=1)
+    assert plain.conv.bias is not None and isinstance(plain.bn, nn.Identity)

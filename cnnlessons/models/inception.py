@@ -1,4 +1,5 @@
-"""Lesson 04: Inception blocks, GoogLeNet, and the source documents' MNIST InceptionA net."""
+"""Lesson 04: Inception blocks, GoogLeNet (the paper's layout and torchvision's), and
+InceptionA (MNIST), a small two-block net for digits."""
 from __future__ import annotations
 
 from functools import partial
@@ -10,16 +11,22 @@ from torch import nn
 
 
 class InceptionA(nn.Module):
-    """The source documents' MNIST block: four parallel branches, 16 + 24 + 24 + 24 = 88 channels.
+    """InceptionA (MNIST)'s block: four parallel branches, 16 + 24 + 24 + 24 = 88 channels.
 
-    Every branch keeps the spatial size (padding), so their outputs can be concatenated
-    along the channel axis.
+    Every branch keeps the spatial size (padding), so their outputs can be concatenated along
+    the channel axis. ``relu=False`` (the default) keeps this net's original design, with no
+    activation inside the branches: each branch is then one linear map (a common mistake that
+    lesson 04 takes apart); ``relu=True`` puts a ReLU after every convolution, as Inception
+    blocks normally have.
     """
 
     out_channels = 88
+    branch_names = ("branch1x1", "branch5x5", "branch3x3dbl", "branch_pool")
+    branch_channels = (16, 24, 24, 24)
 
-    def __init__(self, in_channels: int) -> None:
+    def __init__(self, in_channels: int, relu: bool = False) -> None:
         super().__init__()
+        self.relu = relu
         self.branch1x1 = nn.Conv2d(in_channels, 16, kernel_size=1)
 
         self.branch5x5_1 = nn.Conv2d(in_channels, 16, kernel_size=1)
@@ -31,28 +38,38 @@ class InceptionA(nn.Module):
 
         self.branch_pool = nn.Conv2d(in_channels, 24, kernel_size=1)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def _act(self, x: torch.Tensor) -> torch.Tensor:
+        return F.relu(x) if self.relu else x
+
+    def branches(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """The four branch outputs, in the order they are concatenated (``branch_names``)."""
+        a = self._act
         # x: N x C x H x W
-        b1 = self.branch1x1(x)                                  # N x 16 x H x W
-        b5 = self.branch5x5_2(self.branch5x5_1(x))              # N x 24 x H x W
-        b3 = self.branch3x3_3(self.branch3x3_2(self.branch3x3_1(x)))  # N x 24 x H x W
-        bp = self.branch_pool(F.avg_pool2d(x, kernel_size=3, stride=1, padding=1))  # N x 24 x H x W
-        return torch.cat([b1, b5, b3, bp], dim=1)               # N x 88 x H x W
+        b1 = a(self.branch1x1(x))                                           # N x 16 x H x W
+        b5 = a(self.branch5x5_2(a(self.branch5x5_1(x))))                    # N x 24 x H x W
+        b3 = a(self.branch3x3_3(a(self.branch3x3_2(a(self.branch3x3_1(x))))))  # N x 24 x H x W
+        bp = a(self.branch_pool(F.avg_pool2d(x, kernel_size=3, stride=1, padding=1)))  # N x 24 x H x W
+        return [b1, b5, b3, bp]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat(self.branches(x), dim=1)                           # N x 88 x H x W
 
 
 class InceptionANet(nn.Module):
-    """The source documents' MNIST network: 97,298 parameters, 1408 features into the classifier.
+    """InceptionA (MNIST): two InceptionA blocks between two 5x5 convolutions, 97,298 parameters.
 
-    ``fc_in_features`` exists to reproduce the classic mistake of guessing the classifier's
-    input size (the tracer tells you the right number: 88 x 4 x 4 = 1408).
+    1 x 28 x 28 -> conv 5x5 (10) -> max-pool -> block (88) -> conv 5x5 (20) -> max-pool -> block
+    (88 x 4 x 4 = 1408 features) -> linear. ``fc_in_features`` exists to reproduce the common
+    mistake of guessing the classifier's input size (the tracer gives the right number).
+    ``relu=True`` adds the ReLUs inside the blocks' branches (see ``InceptionA``).
     """
 
-    def __init__(self, num_classes: int = 10, fc_in_features: int = 1408) -> None:
+    def __init__(self, num_classes: int = 10, fc_in_features: int = 1408, relu: bool = False) -> None:
         super().__init__()
         self.conv1 = nn.Conv2d(1, 10, kernel_size=5)
         self.conv2 = nn.Conv2d(InceptionA.out_channels, 20, kernel_size=5)
-        self.incep1 = InceptionA(in_channels=10)
-        self.incep2 = InceptionA(in_channels=20)
+        self.incep1 = InceptionA(in_channels=10, relu=relu)
+        self.incep2 = InceptionA(in_channels=20, relu=relu)
         self.mp = nn.MaxPool2d(2)
         self.fc = nn.Linear(fc_in_features, num_classes)
 
@@ -70,9 +87,10 @@ class InceptionANet(nn.Module):
 # GoogLeNet (Inception v1): the block, the auxiliary head, the network
 # ---------------------------------------------------------------------------------------------
 class BasicConv2d(nn.Module):
-    """Convolution -> BatchNorm -> ReLU (torchvision's GoogLeNet unit; the 2014 paper had no BN).
+    """Convolution -> BatchNorm -> ReLU (torchvision's Inception unit; the 2014 paper had no BN).
 
-    ``batch_norm=False`` gives the paper's plain convolution with a bias, then ReLU.
+    ``batch_norm=False`` gives the 2014 paper's unit: a convolution with a bias, then ReLU.
+    The package's one definition: the Inception-ResNet block of lesson 06 uses it too.
     """
 
     def __init__(self, in_channels: int, out_channels: int, batch_norm: bool = True, **kwargs: Any) -> None:
@@ -181,7 +199,9 @@ class GoogLeNet(nn.Module):
 
     In training mode with ``aux_logits=True`` the forward returns ``(main, aux1, aux2)``; in
     eval mode only ``main`` (the auxiliary heads are dropped at inference).
-    ``kernel5=5`` is the paper's layout; ``kernel5=3`` is torchvision's.
+    ``kernel5=5`` and ``batch_norm=False`` give the 2014 paper's layout (a true 5x5 branch, no
+    BatchNorm: each convolution has a bias and a ReLU); ``kernel5=3`` with ``batch_norm=True``
+    is torchvision's (BatchNorm after every convolution, a 3x3 in the "5x5" branch).
     ``transform_input=True`` converts ImageNet-normalized input to the (x - 0.5) / 0.5
     normalization that torchvision's pretrained GoogLeNet weights expect (torchvision switches
     it on when it loads them).
@@ -195,16 +215,18 @@ class GoogLeNet(nn.Module):
         transform_input: bool = False,
         dropout: float = 0.2,
         dropout_aux: float = 0.7,
+        batch_norm: bool = True,
     ) -> None:
         super().__init__()
         self.aux_logits = aux_logits
         self.transform_input = transform_input
-        block = partial(Inception, kernel5=kernel5)
+        block = partial(Inception, kernel5=kernel5, batch_norm=batch_norm)
+        conv = partial(BasicConv2d, batch_norm=batch_norm)
 
-        self.conv1 = BasicConv2d(3, 64, kernel_size=7, stride=2, padding=3)
+        self.conv1 = conv(3, 64, kernel_size=7, stride=2, padding=3)
         self.maxpool1 = nn.MaxPool2d(3, stride=2, ceil_mode=True)
-        self.conv2 = BasicConv2d(64, 64, kernel_size=1)
-        self.conv3 = BasicConv2d(64, 192, kernel_size=3, padding=1)
+        self.conv2 = conv(64, 64, kernel_size=1)
+        self.conv3 = conv(64, 192, kernel_size=3, padding=1)
         self.maxpool2 = nn.MaxPool2d(3, stride=2, ceil_mode=True)
         #                         in   1x1  3x3red 3x3  5x5red 5x5  pool
         self.inception3a = block(192,  64,  96,   128, 16,    32,  32)
@@ -219,8 +241,9 @@ class GoogLeNet(nn.Module):
         self.inception5a = block(832, 256, 160,   320, 32,   128, 128)
         self.inception5b = block(832, 384, 192,   384, 48,   128, 128)
 
-        self.aux1 = InceptionAux(512, num_classes, dropout=dropout_aux) if aux_logits else None
-        self.aux2 = InceptionAux(528, num_classes, dropout=dropout_aux) if aux_logits else None
+        head = partial(InceptionAux, num_classes=num_classes, dropout=dropout_aux, batch_norm=batch_norm)
+        self.aux1 = head(512) if aux_logits else None
+        self.aux2 = head(528) if aux_logits else None
 
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.dropout = nn.Dropout(p=dropout)
@@ -274,19 +297,26 @@ def googlenet(
     aux_logits: bool = True,
     torchvision_layout: bool = False,
     transform_input: bool = False,
-    dropout: float = 0.2,
+    dropout: float | None = None,
     dropout_aux: float = 0.7,
 ) -> GoogLeNet:
-    """GoogLeNet: the paper's layout (a true 5x5 branch, 7,005,832 parameters without the
-    auxiliary heads) or, with ``torchvision_layout=True``, torchvision's (a 3x3 in the "5x5"
-    branch, 6,624,904 parameters), which loads torchvision's state_dict with ``strict=True``.
+    """GoogLeNet in the 2014 paper's layout or, with ``torchvision_layout=True``, torchvision's.
+
+    - Paper (Szegedy et al. 2014, Table 1): true 5x5 branches, no BatchNorm (a bias and a ReLU
+      after every convolution), dropout 0.4 before the classifier.
+    - torchvision: BatchNorm after every convolution, a 3x3 where the paper has the 5x5
+      (pytorch/vision issue 906), dropout 0.2; it loads torchvision's state_dict with
+      ``strict=True``.
 
     To use torchvision's pretrained weights: ``googlenet(torchvision_layout=True,
     transform_input=True)``, then load the state_dict (drop the ``aux1.``/``aux2.`` keys when
     ``aux_logits=False``).
     """
+    if dropout is None:
+        dropout = 0.2 if torchvision_layout else 0.4
     return GoogLeNet(num_classes=num_classes, aux_logits=aux_logits, kernel5=3 if torchvision_layout else 5,
-                     transform_input=transform_input, dropout=dropout, dropout_aux=dropout_aux)
+                     transform_input=transform_input, dropout=dropout, dropout_aux=dropout_aux,
+                     batch_norm=torchvision_layout)
 
 
 # ---------------------------------------------------------------------------------------------
