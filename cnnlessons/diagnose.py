@@ -197,7 +197,7 @@ def input_size_problem(model: nn.Module, size: tuple[int, ...], what: str = "inp
     if isinstance(layer, nn.modules.conv._ConvNd):
         nd, c = len(layer.kernel_size), layer.in_channels
         want = nd + 2
-        if len(size) == want - 1:
+        if len(size) == want - 1 and size[0] == c:  # (C, H, W): the channels are there, the batch is not
             fixed = (1, *size)
             return (f"{what}={size} has no batch dimension: {type(layer).__name__} layers need "
                     f"(batch, channels, {', '.join('HWD'[:nd])}); add the batch dimension: {fixed}")
