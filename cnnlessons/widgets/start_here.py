@@ -220,7 +220,10 @@ class DigitCanvas:
         self.widget = widgets.VBox([
             widgets.HTML("<b>Draw a digit</b> with the mouse (one stroke per press); the prediction "
                          "updates after each stroke."),
-            widgets.HBox([left, right]), self.layer, self.view])
+            widgets.HBox([left, right]), self.layer,
+            widgets.HTML("<small>Left: the 28 x 28 image the network receives. Right: the feature maps of "
+                         "the chosen layer, one per channel, on one colour scale (bright = strong).</small>"),
+            self.view])
         self.update()
 
     def _make_canvas(self) -> Any:
@@ -395,6 +398,9 @@ class ConvStep:
             control.observe(lambda _change: self.update(), names="value")
         self.widget = widgets.VBox([
             widgets.HBox([self.row, self.col]), widgets.HBox([self.kernel, self.padding]),
+            widgets.HTML("<small>Left: the input (black 0 to white 1; light-blue frame: padding zeros), the "
+                         "orange box is the 3 x 3 window. Right: the output map (orange positive, purple "
+                         "negative), the orange box is the chosen output pixel.</small>"),
             self.view, self.detail])
         self.update()
 
