@@ -229,8 +229,8 @@ def image_batch_problem(model: nn.Module, images: torch.Tensor, name: str = "ima
         return None
     c = layer.in_channels
     if images.shape[1] != c and images.shape[-1] == c:
-        return (f"{name} have shape {tuple(images.shape)}: channels last (N, H, W, C), but PyTorch wants "
-                f"the channels second (N, C, H, W). Fix: {name} = {name}.permute(0, 3, 1, 2)")
+        return (f"the {name} tensor has shape {tuple(images.shape)}: channels last (N, H, W, C), but PyTorch "
+                f"wants the channels second (N, C, H, W). Fix: {name} = {name}.permute(0, 3, 1, 2)")
     return None
 
 
@@ -474,7 +474,7 @@ def explain_forward_error(model: nn.Module, x: torch.Tensor, exc: BaseException,
     from .trace import TraceError, trace  # noqa: PLC0415  (trace imports this module)
 
     head = f"the model fails on {what} of shape {tuple(x.shape[1:])} (a batch of {len(x)})"
-    problem = image_batch_problem(model, x, what)
+    problem = image_batch_problem(model, x, "images" if what == "images" else "image")
     if problem:
         return f"{head}: {problem}"
     cause, fix = explain_code_error(exc, model, len(x))
