@@ -23,7 +23,7 @@ import os
 import re
 import sys
 import warnings
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import torch
 from torch import nn
