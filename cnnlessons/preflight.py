@@ -119,7 +119,9 @@ def before_fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, tes
 
 
 def _main(outputs: Any) -> Any:
-    return outputs[0] if isinstance(outputs, (tuple, list)) else outputs
+    from .train import main_output  # noqa: PLC0415  (train imports this module)
+
+    return main_output(outputs)
 
 
 @torch.no_grad()
