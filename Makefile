@@ -12,7 +12,7 @@ WORKERS ?= 2
 # several times the CPU time a notebook needs.
 TEST_THREADS ?= 1
 
-.PHONY: lab test unit notebooks run-notebook run-notebooks bench bench-binder sync-links clean-venv chromium course grade-all book
+.PHONY: lab test unit notebooks run-notebook run-notebooks bench bench-binder sync-links clean-venv chromium course grade-all book hub-deps
 
 # Every extra in pyproject.toml (test, browser, lab, and any added later): what CI needs.
 TEST_EXTRAS := $(shell sed -n '/^\[project.optional-dependencies\]/,/^\[/s/^\([A-Za-z0-9_-]*\) *=.*/\1/p' pyproject.toml | paste -sd, -)
@@ -93,3 +93,9 @@ clean-venv:
 # The playwright package itself comes with the `browser` extra above.
 chromium:
 	bash scripts/install_chromium.sh
+
+# configurable-http-proxy (npm) for the classroom hub test, into build/node/ (no global install).
+hub-deps:
+	@test -x build/node/node_modules/.bin/configurable-http-proxy || \
+	  (mkdir -p build/node && cd build/node && npm install --silent --no-audit --no-fund configurable-http-proxy@4) || \
+	  echo "npm unavailable: tests/test_hub.py will be skipped"

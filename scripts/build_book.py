@@ -192,10 +192,14 @@ def place_widget_fonts(html: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "build" / "book"), help="output folder (HTML in OUT/_build/html)")
+    parser.add_argument("--hub", default=None, help="a JupyterHub address for the launch buttons (default: pyproject's)")
     args = parser.parse_args(argv)
     out = Path(args.out).resolve()
     src = out.parent / (out.name + "-src")
-    stage(ROOT, src, settings())
+    conf = settings()
+    if args.hub is not None:
+        conf["hub"] = args.hub.rstrip("/")
+    stage(ROOT, src, conf)
     exe = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(exe) if exe.exists() else "jupyter-book", "build", str(src), "--path-output", str(out),
            "--builder", "html", "--keep-going"]

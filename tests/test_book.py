@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import build_book  # noqa: E402
 
 pytestmark = pytest.mark.browser
+TEST_HUB = "https://hub.example.edu"
 
 
 def _chromium() -> str | None:
@@ -42,7 +43,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if importlib.util.find_spec("jupyter_book") is None:
         pytest.skip("jupyter-book is not installed: `pip install -e .[book]`")
     out = tmp_path_factory.mktemp("book") / "book"
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_book.py"), "--out", str(out)],
+    # A hub address is set so that the JupyterHub (nbgitpuller) button is built and checked too.
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_book.py"), "--out", str(out),
+                             "--hub", TEST_HUB],
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "WARNING" not in result.stdout + result.stderr, (result.stdout + result.stderr)[-3000:]
@@ -128,7 +131,7 @@ def test_pages_open_without_errors(site: Path, server: str, browser) -> None:
 
 
 def test_launch_buttons_follow_the_setting(site: Path) -> None:
-    conf = build_book.settings(ROOT)
+    conf = dict(build_book.settings(ROOT), hub=TEST_HUB)
     html = (site / "notebooks" / "00_start_here.html").read_text(encoding="utf-8")
     owner_repo = urllib.parse.urlparse(conf["repository"]).path.strip("/")
     binder = f"https://mybinder.org/v2/gh/{owner_repo}/{conf['ref']}?urlpath=lab/tree/notebooks/00_start_here.ipynb"
