@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Mapping, Sequence
 
-from .train import History, smooth as running_mean
+from .history import History
+from .history import smooth as running_mean
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

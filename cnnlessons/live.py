@@ -9,10 +9,8 @@ often to redraw (throttled so drawing stays a small share of the run).
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from .train import History
+from .history import History, smooth
 
 TRAIN, TEST = "C0", "C1"
 
@@ -56,8 +54,6 @@ class LiveCurves:
 
     def update(self, status: str, prefix: bool = True) -> None:
         """Redraw from the History with ``status`` as the title."""
-        from .train import smooth  # noqa: PLC0415
-
         h = self.hist
         steps = range(1, len(h.step_loss) + 1)
         self.l_step.set_data(steps, h.step_loss)

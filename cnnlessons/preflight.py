@@ -24,6 +24,7 @@ from .diagnose import (
     check_count, check_device, check_instance, check_module, check_number, check_output, forward_checked,
     labels_problem, warn,
 )
+from .losses import main_output
 
 Data = tuple[torch.Tensor, torch.Tensor]
 _TRAINED = "_cnnlessons_trained"   # attribute fit leaves on a model it trained: {"steps", "epochs", "calls"}
@@ -119,8 +120,6 @@ def before_fit(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, tes
 
 
 def _main(outputs: Any) -> Any:
-    from .train import main_output  # noqa: PLC0415  (train imports this module)
-
     return main_output(outputs)
 
 

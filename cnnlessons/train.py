@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 import torch
@@ -22,14 +21,16 @@ import torch.nn.functional as F
 from torch import nn
 
 from .device import mps_safe, pick_device, release_memory
-from .env import in_notebook as _in_notebook
 from .diagnose import check_device
 from .diagnose import forward_checked as _forward_checked
 from .preflight import after_fit, before_fit, check_batch_output, check_evaluate_args, check_fit_args
 from .preflight import check_data as _check_data
+from .env import in_notebook as _in_notebook
+from .history import History, smooth
+from .losses import LossFn, aux_loss, cross_entropy, main_output
 
 Data = tuple[torch.Tensor, torch.Tensor]
-LossFn = Callable[[Any, torch.Tensor], torch.Tensor]
+__all__ = ["History", "smooth", "fit", "evaluate", "cross_entropy", "aux_loss", "main_output"]
 
 # Defaults measured on the seeds' InceptionA net (benchmarks/bench_fit.py, results in
 # benchmarks/results/fit_*.md): batch 256 runs much faster per image than batch 64 (CPU and
@@ -39,125 +40,6 @@ DEFAULT_BATCH_SIZE = 256
 DEFAULT_LR = {"sgd": 0.02, "adam": 1e-3}
 DEFAULT_MOMENTUM = 0.9
 _CUDA_GRAPH_WARMUP = 3
-
-
-# ---------------------------------------------------------------------------------------------
-# History: what a run leaves behind
-# ---------------------------------------------------------------------------------------------
-@dataclass
-class History:
-    """Everything ``fit`` measured. Accuracies are fractions (0.98 = 98%).
-
-    Per step: ``step_loss`` and ``step_acc`` (the training batch's accuracy).
-    Per evaluation (each epoch end, or every ``eval_every`` steps): ``eval_step``,
-    ``eval_epoch``, ``train_loss`` / ``train_acc`` (mean over the training batches since the
-    previous evaluation) and ``test_loss`` / ``test_acc`` (the whole test set, eval mode).
-    """
-
-    label: str | None = None
-    device: str = "cpu"
-    batch_size: int = 0
-    step_loss: list[float] = field(default_factory=list)
-    step_acc: list[float] = field(default_factory=list)
-    eval_step: list[int] = field(default_factory=list)
-    eval_epoch: list[float] = field(default_factory=list)
-    train_loss: list[float] = field(default_factory=list)
-    train_acc: list[float] = field(default_factory=list)
-    test_loss: list[float] = field(default_factory=list)
-    test_acc: list[float] = field(default_factory=list)
-    images_seen: int = 0
-    train_time: float = 0.0   # seconds in training steps (evaluation excluded)
-    wall_time: float = 0.0    # seconds for the whole call
-    interrupted: bool = False
-    cuda_graph: bool = False
-    channels_last: bool = False
-
-    @property
-    def steps(self) -> int:
-        return len(self.step_loss)
-
-    @property
-    def images_per_s(self) -> float:
-        return self.images_seen / self.train_time if self.train_time > 0 else 0.0
-
-    @property
-    def final_test_acc(self) -> float | None:
-        return self.test_acc[-1] if self.test_acc else None
-
-    @property
-    def final_train_loss(self) -> float | None:
-        return self.train_loss[-1] if self.train_loss else None
-
-    def steps_to(self, accuracy: float = 0.95, window: int = 20) -> int | None:
-        """First step at which the running mean of batch accuracy reaches ``accuracy``."""
-        run = smooth(self.step_acc, window)
-        return next((i + 1 for i, a in enumerate(run) if a >= accuracy), None)
-
-    def summary(self) -> str:
-        """One line: label, steps, final losses and accuracies, speed, device."""
-        parts = [self.label or "run", f"{self.steps} steps"]
-        if self.train_loss:
-            parts.append(f"train loss {self.train_loss[-1]:.3f} acc {100 * self.train_acc[-1]:.1f}%")
-        if self.test_acc:
-            parts.append(f"test loss {self.test_loss[-1]:.3f} acc {100 * self.test_acc[-1]:.2f}%")
-        parts.append(f"{self.images_per_s:,.0f} img/s on {self.device}, {self.wall_time:.1f} s")
-        if self.interrupted:
-            parts.append("INTERRUPTED")
-        return " | ".join(parts)
-
-    def __str__(self) -> str:
-        return self.summary()
-
-
-def smooth(values: Sequence[float], window: int) -> list[float]:
-    """Trailing running mean (the first points average what exists so far)."""
-    out, total = [], 0.0
-    for i, v in enumerate(values):
-        total += v
-        if i >= window:
-            total -= values[i - window]
-        out.append(total / min(i + 1, window))
-    return out
-
-
-# ---------------------------------------------------------------------------------------------
-# Losses
-# ---------------------------------------------------------------------------------------------
-def main_output(outputs: Any) -> torch.Tensor:
-    """The main logits of a model that may return several outputs (GoogLeNet's (main, aux...))."""
-    if isinstance(outputs, (tuple, list)):
-        return outputs[0]
-    return outputs
-
-
-def cross_entropy(outputs: Any, labels: torch.Tensor) -> torch.Tensor:
-    """fit's default loss. A tuple of outputs is refused: say how to weigh the extra heads."""
-    if isinstance(outputs, (tuple, list)):
-        raise TypeError(
-            f"the model returned {len(outputs)} outputs (for example GoogLeNet's main and auxiliary "
-            "logits in train mode), and the default loss does not know how to weigh them. Pass "
-            "loss_fn=cnnlessons.train.aux_loss() for main + 0.3 x (aux1 + aux2), or your own "
-            "loss_fn(outputs, labels)."
-        )
-    return F.cross_entropy(outputs, labels)
-
-
-def aux_loss(weight: float = 0.3) -> LossFn:
-    """GoogLeNet's training loss: main + ``weight`` x (sum of auxiliary losses).
-
-    Works on a plain tensor too (eval mode returns only the main logits).
-    """
-
-    def loss_fn(outputs: Any, labels: torch.Tensor) -> torch.Tensor:
-        if not isinstance(outputs, (tuple, list)):
-            return F.cross_entropy(outputs, labels)
-        main, *aux = outputs
-        loss = F.cross_entropy(main, labels)
-        for a in aux:
-            loss = loss + weight * F.cross_entropy(a, labels)
-        return loss
-
-    return loss_fn
 
 
 # ---------------------------------------------------------------------------------------------
