@@ -1,7 +1,8 @@
 """Overlay finished runs: ``plot_histories({"relu": h1, "tanh": h2}, metric="step_loss")``."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from .history import History
 from .history import smooth as running_mean
@@ -25,10 +26,10 @@ def plot_histories(
     histories: Mapping[str, History] | Sequence[History],
     metric: str = "step_loss",
     smooth: int | None = 20,
-    ax: "Axes | None" = None,
+    ax: Axes | None = None,
     title: str | None = None,
     x: str = "auto",
-) -> "Figure":
+) -> Figure:
     """One line per run for ``metric``; returns the figure (closed, so a notebook shows it once).
 
     Per-step metrics (``step_loss``, ``step_acc``) are drawn against the step, smoothed with a
@@ -65,7 +66,9 @@ def plot_histories(
         if percent:
             values = [100 * v for v in values]
         if per_step:
-            xs = range(1, len(values) + 1) if x == "step" else [s / _steps_per_epoch(h) for s in range(1, len(values) + 1)]
+            xs = range(1, len(values) + 1)
+            if x == "epoch":
+                xs = [s / _steps_per_epoch(h) for s in xs]
             if smooth and smooth > 1:
                 ax.plot(xs, values, color=f"C{i}", alpha=0.2, lw=0.8)
                 values = running_mean(values, smooth)

@@ -6,8 +6,8 @@ display (``live``, ``curves``) reads one, so the dependencies run one way:
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 
 @dataclass

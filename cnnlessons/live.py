@@ -18,7 +18,7 @@ TRAIN, TEST = "C0", "C1"
 class LiveCurves:
     """Loss per step (left) and accuracy per evaluation (right), train C0 and test C1."""
 
-    def __init__(self, hist: "History", total_steps: int, steps_per_epoch: int,
+    def __init__(self, hist: History, total_steps: int, steps_per_epoch: int,
                  notebook: bool | None = None) -> None:
         import matplotlib.pyplot as plt  # noqa: PLC0415  (only when drawing)
 

@@ -7,14 +7,17 @@ Why it is fast without being clever:
   CUDA graph and replayed, so Python and kernel-launch overhead disappear;
 - losses stay on the device and are copied to the host in chunks, not with ``.item()`` per step.
 
-Read ``fit`` top to bottom: check the inputs, set up, loop over steps, evaluate, return.
+Read ``fit`` top to bottom: check the inputs, set up (the step is ``_Step``, or ``_GraphStep`` on
+CUDA), loop (``_Run``), finish. History and smoothing live in ``history.py``, the losses in ``losses.py``.
 No matplotlib here: live curves live in ``live.py`` and are imported only when drawn.
 """
 from __future__ import annotations
 
 import math
 import time
-from typing import Any, Callable, Sequence
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Callable
 
 import torch
 import torch.nn.functional as F
@@ -23,11 +26,11 @@ from torch import nn
 from .device import mps_safe, pick_device, release_memory
 from .diagnose import check_device
 from .diagnose import forward_checked as _forward_checked
-from .preflight import after_fit, before_fit, check_batch_output, check_evaluate_args, check_fit_args
-from .preflight import check_data as _check_data
 from .env import in_notebook as _in_notebook
 from .history import History, smooth
 from .losses import LossFn, aux_loss, cross_entropy, main_output
+from .preflight import after_fit, before_fit, check_batch_output, check_evaluate_args, check_fit_args
+from .preflight import check_data as _check_data
 
 Data = tuple[torch.Tensor, torch.Tensor]
 __all__ = ["History", "smooth", "fit", "evaluate", "cross_entropy", "aux_loss", "main_output"]
@@ -135,199 +138,294 @@ def fit(
     (``interrupted=True``); the weights keep what they learned.
     """
     t_start = time.perf_counter()
+    # 1. Check the inputs (each mistake a student can make gets a message saying what to fix).
     images, labels = _check_data(train_data, "train_data")
-    if test_data is not None:
-        test_images, test_labels = _check_data(test_data, "test_data")
+    test_images, test_labels = _check_data(test_data, "test_data") if test_data is not None else (None, None)
     device = check_device(device) or pick_device()
     epochs, steps, batch_size, eval_every, lr, seed = check_fit_args(
         model, epochs=epochs, steps=steps, batch_size=batch_size, eval_every=eval_every, lr=lr, seed=seed,
         loss_fn=loss_fn, augment=augment, optimizer=optimizer)
-    if schedule not in (None, "onecycle"):
-        raise ValueError(f"schedule must be None or 'onecycle', got {schedule!r}")
+    _check_choice("schedule", schedule, (None, "onecycle"))
     loss_fn = loss_fn or cross_entropy
-    if precision not in ("fp32", "bf16"):
-        raise ValueError(f"precision must be 'fp32' or 'bf16', got {precision!r}")
-
+    _check_choice("precision", precision, ("fp32", "bf16"))
     torch.manual_seed(seed)
     order_rng = torch.Generator().manual_seed(seed)
 
-    # --- set up: everything on the device once --------------------------------------------
+    # 2. Set up: model and data on the device once, the plan, the optimizer, the step.
     if channels_last is None:
         # Measured faster on both: H100 165k vs 137k img/s; 2-core Xeon 4.5k vs 2.9k img/s.
         channels_last = device.type in ("cuda", "cpu")
-    model.to(device)
-    if device.type == "mps":
-        mps_safe(model)  # adaptive pooling MPS rejects runs on the CPU (device.py)
-    before = before_fit(model, images, labels, test_labels if test_data is not None else None, device,
-                        augment, loss_fn)  # dry run, the doctor's checks, the notices (preflight.py)
-    if channels_last:
-        model.to(memory_format=torch.channels_last)
-    x_all = images.to(device)
-    y_all = labels.to(device)
+    before = _model_to(model, device, channels_last, lambda: before_fit(
+        model, images, labels, test_labels, device, augment, loss_fn))  # dry run, doctor, notices
+    x_all, y_all = images.to(device), labels.to(device)
     test = (test_images.to(device), test_labels.to(device)) if test_data is not None else None
-
-    n = len(x_all)
-    batch_size = min(batch_size, n)
-    want_graph = device.type == "cuda" and cuda_graph is not False
-    blockers = [name for name, v in (("on_step", on_step), ("schedule", schedule)) if v is not None]
-    if want_graph and blockers:
-        if cuda_graph:
-            raise ValueError(f"cuda_graph=True cannot be used with {' and '.join(blockers)}; "
-                             "leave cuda_graph unset to fall back to ordinary steps")
-        want_graph = False
-    steps_per_epoch = n // batch_size if want_graph else math.ceil(n / batch_size)
-    total_steps = steps if steps is not None else epochs * steps_per_epoch
-    n_epochs = math.ceil(total_steps / steps_per_epoch)
-
-    opt = _make_optimizer(optimizer, model, lr, momentum, weight_decay, capturable=want_graph)
-    sched = None
-    if schedule == "onecycle":
-        max_lr = [g["lr"] for g in opt.param_groups]
-        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=max_lr, total_steps=total_steps)
-
-    hist = History(label=label, device=str(device), batch_size=batch_size,
-                   channels_last=bool(channels_last))
-    record = _Recorder(device)
-    show = _Display(hist, live, progress, total_steps, n_epochs, steps_per_epoch)
+    plan = _Plan.make(len(x_all), batch_size, epochs, steps, _want_graph(device, cuda_graph, on_step, schedule))
+    opt = _make_optimizer(optimizer, model, lr, momentum, weight_decay, capturable=plan.graph)
+    sched = _make_schedule(schedule, opt, plan.total_steps)
+    hist = History(label=label, device=str(device), batch_size=plan.batch_size, channels_last=bool(channels_last))
+    show = _Display(hist, live, progress, plan.total_steps, plan.n_epochs, plan.steps_per_epoch)
     show.before = before
+    run = _Run(model, hist, _Recorder(device, hist), show, test, plan, eval_every)
+    step_fn: _Step | _GraphStep = _Step(model, opt, sched, loss_fn, on_step, device, precision, run.record)
+    if plan.graph:
+        step_fn = _GraphStep(step_fn, x_all, y_all.dtype, plan.batch_size, channels_last)
 
-    fmt = torch.channels_last if channels_last else torch.contiguous_format
-    static_x = static_y = graph = graph_rec = None
-    if want_graph:
-        static_x = torch.empty((batch_size, *x_all.shape[1:]), device=device).contiguous(memory_format=fmt)
-        static_y = torch.empty(batch_size, dtype=y_all.dtype, device=device)
-        side = torch.cuda.Stream()
-        side.wait_stream(torch.cuda.current_stream())
-
-    def eager_step(x: torch.Tensor, y: torch.Tensor, step: int) -> torch.Tensor:
-        opt.zero_grad(set_to_none=True)
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
-            out = model(x)
-            loss = loss_fn(out, y)
-        loss.backward()
-        if on_step is not None:
-            on_step(model, step, loss.detach())
-        opt.step()
-        if sched is not None:
-            sched.step()
-        return torch.stack([loss.detach(), (main_output(out).argmax(1) == y).sum().to(loss.dtype)])
-
-    def capture() -> None:
-        nonlocal graph, graph_rec
-        torch.cuda.current_stream().wait_stream(side)
-        opt.zero_grad(set_to_none=True)
-        g = torch.cuda.CUDAGraph()
-        try:
-            with torch.cuda.graph(g):
-                graph_rec = eager_step(static_x, static_y, -1)
-            graph = g
-            hist.cuda_graph = True
-        except Exception:  # noqa: BLE001  (a model that cannot be captured runs eagerly)
-            graph = None
-            opt.zero_grad(set_to_none=True)
-            torch.cuda.synchronize()
-
-    # --- the loop ---------------------------------------------------------------------------
+    # 3. The loop. Ctrl-C stops it; a usable model and a complete History are always left behind.
     model.train()
-    step = 0
-    t_train = time.perf_counter()
+    run.t_train = time.perf_counter()
     try:
-        while step < total_steps:
-            perm = torch.randperm(n, generator=order_rng).to(device)
-            for b in range(steps_per_epoch):
-                if step >= total_steps:
-                    break
-                idx = perm[b * batch_size:(b + 1) * batch_size]
-                x, y = x_all[idx], y_all[idx]
-                if augment is not None:
-                    x = augment(x)
-                if channels_last:
-                    x = x.contiguous(memory_format=torch.channels_last)
-                if want_graph and graph is None and step >= _CUDA_GRAPH_WARMUP:
-                    capture()
-                    want_graph = graph is not None
-                if graph is not None:
-                    static_x.copy_(x)
-                    static_y.copy_(y)
-                    graph.replay()
-                    record.add(graph_rec, len(y), hist)
-                elif want_graph:  # warm-up steps on a side stream, as graph capture requires
-                    side.wait_stream(torch.cuda.current_stream())
-                    with torch.cuda.stream(side):
-                        static_x.copy_(x)
-                        static_y.copy_(y)
-                        record.add(eager_step(static_x, static_y, step), len(y), hist)
-                else:
-                    record.add(eager_step(x, y, step), len(y), hist)
-                step += 1
-                if eval_every and step % eval_every == 0 and step < total_steps:
-                    t_train = _evaluate_into(hist, record, step, steps_per_epoch, t_train, model,
-                                             test, show)
-                elif show.due():
-                    hist.train_time += time.perf_counter() - t_train
-                    t_train = time.perf_counter()
-                    record.flush_into(hist)
-                    show.draw(step)
-            if not eval_every and step < total_steps:
-                t_train = _evaluate_into(hist, record, step, steps_per_epoch, t_train, model,
-                                         test, show)
+        run.loop(step_fn, _Batches(x_all, y_all, plan, order_rng, augment, channels_last))
     except KeyboardInterrupt:
         hist.interrupted = True
         if device.type == "cuda":
             torch.cuda.synchronize()
     finally:
-        # Always leave a usable model and a complete History behind.
         model.train()
         if channels_last:
             model.to(memory_format=torch.contiguous_format)
-    try:
-        record.flush_into(hist)
-        if hist.steps > (hist.eval_step[-1] if hist.eval_step else 0):
-            _evaluate_into(hist, record, hist.steps, steps_per_epoch, t_train, model, test, show)
-    except KeyboardInterrupt:
-        hist.interrupted = True
+
+    # 4. Finish: the last evaluation, the summary, memory back to the OS, the notes after a run.
+    run.finish()
     hist.wall_time = time.perf_counter() - t_start
     show.finish()
     if device.type == "cpu":
         release_memory()  # the run's freed buffers back to the OS (a few ms; see device.py)
-    after_fit(model, hist.steps, steps_per_epoch, hist.step_loss, lr)
+    after_fit(model, hist.steps, plan.steps_per_epoch, hist.step_loss, lr)
     return hist
 
 
-def _evaluate_into(hist: History, record: "_Recorder", step: int, steps_per_epoch: int,
-                   t_train: float, model: nn.Module, test: Data | None, show: "_Display") -> float:
-    """Close a training segment: flush step records, evaluate, log, draw. Returns a new t_train."""
-    record.flush_into(hist)  # waits for the device
-    hist.train_time += time.perf_counter() - t_train
-    first = hist.eval_step[-1] if hist.eval_step else 0
-    losses, accs = hist.step_loss[first:], hist.step_acc[first:]
-    if losses:
-        hist.train_loss.append(sum(losses) / len(losses))
-        hist.train_acc.append(sum(accs) / len(accs))
-        hist.eval_step.append(hist.steps)
-        hist.eval_epoch.append(hist.steps / steps_per_epoch)
-        if test is not None:
-            loss, acc = evaluate(model, test)
-            hist.test_loss.append(loss)
-            hist.test_acc.append(acc)
-        show.eval_line(hist.steps)
-    return time.perf_counter()
+# ---------------------------------------------------------------------------------------------
+# fit's pieces, in the order fit uses them
+# ---------------------------------------------------------------------------------------------
+def _check_choice(name: str, value: Any, allowed: tuple) -> None:
+    if value not in allowed:
+        choices = " or ".join(repr(a) if a is not None else "None" for a in allowed)
+        raise ValueError(f"{name} must be {choices}, got {value!r}")
+
+
+def _model_to(model: nn.Module, device: torch.device, channels_last: bool, checks: Callable[[], str]) -> str:
+    """Move the model to the device, run ``checks`` there (before channels-last), return their note."""
+    model.to(device)
+    if device.type == "mps":
+        mps_safe(model)  # adaptive pooling MPS rejects runs on the CPU (device.py)
+    note = checks()
+    if channels_last:
+        model.to(memory_format=torch.channels_last)
+    return note
+
+
+def _want_graph(device: torch.device, cuda_graph: bool | None, on_step: Any, schedule: str | None) -> bool:
+    """A CUDA graph on CUDA unless switched off or blocked by a per-step Python hook."""
+    if device.type != "cuda" or cuda_graph is False:
+        return False
+    blockers = [name for name, v in (("on_step", on_step), ("schedule", schedule)) if v is not None]
+    if blockers:
+        if cuda_graph:
+            raise ValueError(f"cuda_graph=True cannot be used with {' and '.join(blockers)}; "
+                             "leave cuda_graph unset to fall back to ordinary steps")
+        return False
+    return True
+
+
+@dataclass
+class _Plan:
+    """How many steps: a CUDA graph has a fixed batch size, so its epochs drop the last partial batch."""
+
+    n: int
+    batch_size: int
+    steps_per_epoch: int
+    total_steps: int
+    n_epochs: int
+    graph: bool
+
+    @classmethod
+    def make(cls, n: int, batch_size: int, epochs: int, steps: int | None, graph: bool) -> _Plan:
+        batch_size = min(batch_size, n)
+        steps_per_epoch = n // batch_size if graph else math.ceil(n / batch_size)
+        total_steps = steps if steps is not None else epochs * steps_per_epoch
+        return cls(n, batch_size, steps_per_epoch, total_steps, math.ceil(total_steps / steps_per_epoch), graph)
+
+
+def _make_schedule(schedule: str | None, opt: torch.optim.Optimizer, total_steps: int) -> Any:
+    if schedule != "onecycle":
+        return None
+    max_lr = [g["lr"] for g in opt.param_groups]
+    return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=max_lr, total_steps=total_steps)
+
+
+class _Step:
+    """One eager training step (forward, loss, backward, ``on_step``, optimizer and lr step).
+
+    (loss, number correct) stays on the device in one tensor, so nothing waits for it.
+    """
+
+    def __init__(self, model: nn.Module, opt: torch.optim.Optimizer, sched: Any, loss_fn: LossFn,
+                 on_step: Callable | None, device: torch.device, precision: str, record: _Recorder) -> None:
+        self.model, self.opt, self.sched, self.loss_fn, self.on_step = model, opt, sched, loss_fn, on_step
+        self.device, self.bf16, self.record = device, precision == "bf16", record
+
+    def compute(self, x: torch.Tensor, y: torch.Tensor, step: int) -> torch.Tensor:
+        self.opt.zero_grad(set_to_none=True)
+        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
+            out = self.model(x)
+            loss = self.loss_fn(out, y)
+        loss.backward()
+        if self.on_step is not None:
+            self.on_step(self.model, step, loss.detach())
+        self.opt.step()
+        if self.sched is not None:
+            self.sched.step()
+        return torch.stack([loss.detach(), (main_output(out).argmax(1) == y).sum().to(loss.dtype)])
+
+    def __call__(self, x: torch.Tensor, y: torch.Tensor, step: int) -> None:
+        self.record.add(self.compute(x, y, step), len(y))
+
+
+class _GraphStep:
+    """The same step captured once as a CUDA graph and replayed: no Python or launch overhead.
+
+    The first ``_CUDA_GRAPH_WARMUP`` steps run eagerly on a side stream (capture requires it);
+    a model that cannot be captured keeps running eagerly.
+    """
+
+    def __init__(self, step: _Step, x_all: torch.Tensor, label_dtype: torch.dtype, batch_size: int,
+                 channels_last: bool) -> None:
+        fmt = torch.channels_last if channels_last else torch.contiguous_format
+        device = x_all.device
+        self.step, self.record = step, step.record
+        self.static_x = torch.empty((batch_size, *x_all.shape[1:]), device=device).contiguous(memory_format=fmt)
+        self.static_y = torch.empty(batch_size, dtype=label_dtype, device=device)
+        self.side = torch.cuda.Stream()
+        self.side.wait_stream(torch.cuda.current_stream())
+        self.graph: torch.cuda.CUDAGraph | None = None
+        self.out: torch.Tensor | None = None
+        self.eager = False  # capture failed: plain eager steps from then on
+
+    def __call__(self, x: torch.Tensor, y: torch.Tensor, step: int) -> None:
+        if self.graph is None and not self.eager and step >= _CUDA_GRAPH_WARMUP:
+            self._capture()
+        if self.eager:
+            self.step(x, y, step)
+        elif self.graph is not None:
+            self.static_x.copy_(x)
+            self.static_y.copy_(y)
+            self.graph.replay()
+            self.record.add(self.out, len(y))
+        else:  # warm-up steps on a side stream, as graph capture requires
+            self.side.wait_stream(torch.cuda.current_stream())
+            with torch.cuda.stream(self.side):
+                self.static_x.copy_(x)
+                self.static_y.copy_(y)
+                self.step(self.static_x, self.static_y, step)
+
+    def _capture(self) -> None:
+        opt = self.step.opt
+        torch.cuda.current_stream().wait_stream(self.side)
+        opt.zero_grad(set_to_none=True)
+        g = torch.cuda.CUDAGraph()
+        try:
+            with torch.cuda.graph(g):
+                self.out = self.step.compute(self.static_x, self.static_y, -1)
+            self.graph = g
+            self.record.hist.cuda_graph = True
+        except Exception:  # noqa: BLE001  (a model that cannot be captured runs eagerly)
+            self.graph, self.eager = None, True
+            opt.zero_grad(set_to_none=True)
+            torch.cuda.synchronize()
+
+
+class _Batches:
+    """Each epoch: a seeded permutation, then batches sliced from the on-device tensors."""
+
+    def __init__(self, x_all: torch.Tensor, y_all: torch.Tensor, plan: _Plan, order_rng: torch.Generator,
+                 augment: Callable | None, channels_last: bool) -> None:
+        self.x_all, self.y_all, self.plan, self.rng = x_all, y_all, plan, order_rng
+        self.augment, self.channels_last = augment, channels_last
+
+    def epoch(self, first_step: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        plan, bs = self.plan, self.plan.batch_size
+        perm = torch.randperm(plan.n, generator=self.rng).to(self.x_all.device)
+        for b in range(min(plan.steps_per_epoch, plan.total_steps - first_step)):
+            idx = perm[b * bs:(b + 1) * bs]
+            x, y = self.x_all[idx], self.y_all[idx]
+            if self.augment is not None:
+                x = self.augment(x)
+            if self.channels_last:
+                x = x.contiguous(memory_format=torch.channels_last)
+            yield x, y
+
+
+class _Run:
+    """The loop and its bookkeeping: when to evaluate, draw and log; training time without evaluation."""
+
+    def __init__(self, model: nn.Module, hist: History, record: _Recorder, show: _Display, test: Data | None,
+                 plan: _Plan, eval_every: int | None) -> None:
+        self.model, self.hist, self.record, self.show, self.test = model, hist, record, show, test
+        self.plan, self.eval_every = plan, eval_every
+        self.t_train = time.perf_counter()
+
+    def loop(self, step_fn: Callable[[torch.Tensor, torch.Tensor, int], None], batches: _Batches) -> None:
+        total, step = self.plan.total_steps, 0
+        while step < total:
+            for x, y in batches.epoch(step):
+                step_fn(x, y, step)
+                step += 1
+                if self.eval_every and step % self.eval_every == 0 and step < total:
+                    self.evaluate()
+                elif self.show.due():
+                    self.hist.train_time += time.perf_counter() - self.t_train
+                    self.t_train = time.perf_counter()
+                    self.record.flush()
+                    self.show.draw(step)
+            if not self.eval_every and step < total:
+                self.evaluate()
+
+    def evaluate(self) -> None:
+        """Close a training segment: flush step records, evaluate, log, draw."""
+        hist = self.hist
+        self.record.flush()  # waits for the device
+        hist.train_time += time.perf_counter() - self.t_train
+        first = hist.eval_step[-1] if hist.eval_step else 0
+        losses, accs = hist.step_loss[first:], hist.step_acc[first:]
+        if losses:
+            hist.train_loss.append(sum(losses) / len(losses))
+            hist.train_acc.append(sum(accs) / len(accs))
+            hist.eval_step.append(hist.steps)
+            hist.eval_epoch.append(hist.steps / self.plan.steps_per_epoch)
+            if self.test is not None:
+                loss, acc = evaluate(self.model, self.test)
+                hist.test_loss.append(loss)
+                hist.test_acc.append(acc)
+            self.show.eval_line(hist.steps)
+        self.t_train = time.perf_counter()
+
+    def finish(self) -> None:
+        """The records left, and a last evaluation unless the last step was just evaluated."""
+        hist = self.hist
+        try:
+            self.record.flush()
+            if hist.steps > (hist.eval_step[-1] if hist.eval_step else 0):
+                self.evaluate()
+        except KeyboardInterrupt:
+            hist.interrupted = True
 
 
 class _Recorder:
-    """Keeps per-step (loss, correct) on the device; copies them to the host in chunks."""
+    """Keeps per-step (loss, correct) on the device; copies them to the host History in chunks."""
 
-    def __init__(self, device: torch.device, chunk: int = 512) -> None:
+    def __init__(self, device: torch.device, hist: History, chunk: int = 512) -> None:
         self.buf = torch.zeros(chunk, 2, device=device)
         self.sizes: list[int] = []
+        self.hist = hist
 
-    def add(self, rec: torch.Tensor, batch: int, hist: History) -> None:
+    def add(self, rec: torch.Tensor, batch: int) -> None:
         if len(self.sizes) == len(self.buf):
-            self.flush_into(hist)
+            self.flush()
         self.buf[len(self.sizes)].copy_(rec)
         self.sizes.append(batch)
 
-    def flush_into(self, hist: History) -> None:
+    def flush(self) -> None:
+        hist = self.hist
         rows = self.buf[: len(self.sizes)].tolist()
         for (loss, correct), size in zip(rows, self.sizes):
             hist.step_loss.append(loss)
