@@ -12,7 +12,7 @@ WORKERS ?= 2
 # several times the CPU time a notebook needs.
 TEST_THREADS ?= 1
 
-.PHONY: lab test unit notebooks run-notebook run-notebooks bench bench-binder sync-links clean-venv chromium course grade-all book hub-deps
+.PHONY: lab lint twins test unit notebooks run-notebook run-notebooks bench bench-binder sync-links clean-venv chromium course grade-all book hub-deps
 
 # Every extra in pyproject.toml (test, browser, lab, and any added later): what CI needs.
 TEST_EXTRAS := $(shell sed -n '/^\[project.optional-dependencies\]/,/^\[/s/^\([A-Za-z0-9_-]*\) *=.*/\1/p' pyproject.toml | paste -sd, -)
@@ -37,8 +37,18 @@ LAB_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
 lab: $(LAB_STAMP)
 	$(VENV)/bin/jupyter lab $(LAB_ROOT) notebooks/00_start_here.ipynb
 
-# Unit tests and strict nbval over every notebook, in one pytest run.
-test: $(STAMP)
+# ruff (settings in pyproject.toml's [tool.ruff]); `make test` runs it first, so CI does too.
+LINT_PATHS := cnnlessons tests benchmarks scripts
+lint: $(STAMP)
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+
+# The notebooks' text twins (jupytext percent format, notebooks/NN_name.py): what a reviewer reads
+# in a diff. tests/test_notebook_twins.py fails when one is missing or older than its notebook.
+twins: $(STAMP)
+	$(PY) scripts/sync_twins.py
+
+# Lint, then unit tests and strict nbval over every notebook, in one pytest run.
+test: $(STAMP) lint
 	OMP_NUM_THREADS=$(TEST_THREADS) $(PY) -m pytest -n $(WORKERS) --dist loadscope \
 	  --nbval --nbval-current-env --nbval-sanitize-with $(SANITIZE) tests notebooks
 

@@ -24,13 +24,15 @@ and the random number generator restored.
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
+from .counting import count_params
 from .diagnose import check_input_size, check_instance, check_module
 
 __all__ = ["doctor", "Finding", "Findings"]
@@ -90,7 +92,7 @@ def _tensors(obj: Any) -> Iterator[torch.Tensor]:
 class _Watch(TorchFunctionMode):
     """Records softmax calls and views that change the batch dimension, with the module running."""
 
-    def __init__(self, run: "_Run") -> None:
+    def __init__(self, run: _Run) -> None:
         super().__init__()
         self.run = run
 
@@ -263,7 +265,7 @@ def _unused(model: nn.Module, called: set[int]) -> list[Finding]:
             # a parameter-free layer (ReLU, pooling) kept as an attribute and applied through F: harmless
             if type(m).__name__ in ("ReLU", "MaxPool2d", "AvgPool2d", "Dropout", "Flatten", "Identity", "Softmax"):
                 continue
-        n = sum(p.numel() for p in m.parameters())
+        n = count_params(m)
         reported.append(path)
         found.append(Finding("unused", path, f"{type(m).__name__} is defined in __init__ but never called in "
                              f"forward; its {n:,} parameters never see data (they still count in the model's size)",
@@ -302,7 +304,7 @@ def _built_in_forward(model: nn.Module, run: _Run) -> list[Finding]:
 def _foreign(run: _Run) -> list[Finding]:
     found = []
     for where, m in run.foreign:
-        n = sum(p.numel() for p in m.parameters())
+        n = count_params(m)
         if not n:
             continue
         found.append(Finding("not-registered", where, f"a {type(m).__name__} called in forward is not a submodule "

@@ -35,15 +35,21 @@ import contextlib
 import html
 import math
 import weakref
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
 from .diagnose import (
-    built_for, check_device, check_input_size, check_module, explain_code_error, explain_layer,
+    built_for,
+    check_device,
+    check_input_size,
+    check_module,
+    explain_code_error,
+    explain_layer,
 )
 
 __all__ = ["trace", "TraceTable", "TraceRow", "GroupRow", "TraceError"]
@@ -56,9 +62,9 @@ class TraceError(RuntimeError):
     """The model failed on the traced input. The message names the last layer that worked, the
     failing layer, the shapes on both sides and a fix. Attributes keep the same facts."""
 
-    def __init__(self, message: str, *, last_ok: "TraceRow | None", failing_path: str | None,
+    def __init__(self, message: str, *, last_ok: TraceRow | None, failing_path: str | None,
                  failing_type: str | None, input_shapes: list[tuple[int, ...]], fix: str,
-                 partial: "TraceTable | None" = None, what: str = "") -> None:
+                 partial: TraceTable | None = None, what: str = "") -> None:
         super().__init__(message)
         self.what = what  # the cause in one sentence (the message's line that says what went wrong)
         self.last_ok = last_ok
@@ -245,7 +251,7 @@ class _Follow(TorchFunctionMode):
     """Sees every torch function during the pass; hands the ones touching the input's
     descendants to the tracer."""
 
-    def __init__(self, tracer: "_Tracer") -> None:
+    def __init__(self, tracer: _Tracer) -> None:
         super().__init__()
         self.tracer = tracer
 
@@ -565,15 +571,17 @@ def _diagnose(exc: Exception, tracer: _Tracer, model: nn.Module, input_size: tup
     if x_is_meta and isinstance(exc, (NotImplementedError, RuntimeError)) and "meta" in str(exc).lower():
         fix = ("this model needs real values (e.g. .item() or data-dependent shapes), which the meta device does "
                "not have: trace it with device=None (a real input on the model's device).")
+        failing = tracer.path(tracer.stack[-1][0]) if tracer.stack else None
         return TraceError(f"the model cannot run on the meta device.\n  {before}\n  error: {_first_line(exc)}\n"
-                          f"  fix: {fix}", last_ok=last, failing_path=tracer.path(tracer.stack[-1][0]) if tracer.stack
-                          else None, failing_type=None, input_shapes=[], fix=fix, partial=_partial(tracer, input_size))
+                          f"  fix: {fix}", last_ok=last, failing_path=failing, failing_type=None, input_shapes=[],
+                          fix=fix, partial=_partial(tracer, input_size))
     code_what, code_fix = explain_code_error(exc, model, input_size[0])
     if not tracer.stack:
         fix = code_fix or "check the model's forward (the error is outside every module)."
         return TraceError(f"the model failed on input {_shape(input_size)}.\n  {before}\n  error: "
-                          f"{code_what or _first_line(exc)}\n  fix: {fix}", last_ok=last, failing_path=None, failing_type=None,
-                          input_shapes=[], fix=fix, partial=_partial(tracer, input_size), what=code_what or "")
+                          f"{code_what or _first_line(exc)}\n  fix: {fix}", last_ok=last, failing_path=None,
+                          failing_type=None, input_shapes=[], fix=fix, partial=_partial(tracer, input_size),
+                          what=code_what or "")
     module, shapes = tracer.stack[-1]
     path = tracer.path(module) or "(model)"
     typ = type(module).__name__
