@@ -165,7 +165,8 @@ class ChannelExplorer:
         if "error" in self.result:
             self.readout.add_class(ERROR_CLASS)
             self.readout.value = (
-                f"<div style='color:#b00020;white-space:pre-wrap'><b>Not possible:</b> {html.escape(self.result['error'])}</div>"
+                "<div style='color:#b00020;white-space:pre-wrap'><b>Not possible:</b> "
+                f"{html.escape(self.result['error'])}</div>"
             )
             self.bars.value = ""
             return
