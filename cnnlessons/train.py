@@ -35,7 +35,7 @@ from .preflight import check_data as _check_data
 Data = tuple[torch.Tensor, torch.Tensor]
 __all__ = ["History", "smooth", "fit", "evaluate", "cross_entropy", "aux_loss", "main_output"]
 
-# Defaults measured on the seeds' InceptionA net (benchmarks/bench_fit.py, results in
+# Defaults measured on the InceptionA (MNIST) net (benchmarks/bench_fit.py, results in
 # benchmarks/results/fit_*.md): batch 256 runs much faster per image than batch 64 (CPU and
 # GPU); at batch 256, one epoch with SGD lr 0.02 momentum 0.9 gave the best test accuracy of
 # the settings tried (97.2% / 96.7% for two seeds), and twice that lr diverged in one seed.
