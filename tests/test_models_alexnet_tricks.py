@@ -110,3 +110,50 @@ def test_mnist_alexnet_learns_a_batch():
         loss.backward()
         opt.step()
     assert loss.item() < first * 0.5
+
+
+@pytest.mark.parametrize("pool", ["plain", "overlap"])
+def test_small_cnn_pools_to_equal_sizes_and_parameters(pool):
+    m = A.small_cnn(pool=pool).eval()
+    x = torch.randn(2, 1, 28, 28)
+    assert m.features[:4](x).shape == (2, 16, 14, 14)
+    assert m.features(x).shape == (2, 32, 7, 7)
+    assert m(x).shape == (2, 10)
+    assert n_params(m) == n_params(A.small_cnn())
+
+
+def test_small_cnn_switches():
+    m = A.small_cnn(activation="tanh", dropout=0.3, norm="lrn", pool="overlap")
+    assert sum(isinstance(x, nn.Tanh) for x in m.modules()) == 3
+    assert all(d.p == 0.3 for d in m.modules() if isinstance(d, nn.Dropout))
+    assert sum(isinstance(x, nn.LocalResponseNorm) for x in m.modules()) == 2
+    pools = [p for p in m.modules() if isinstance(p, nn.MaxPool2d)]
+    assert [(p.kernel_size, p.stride, p.padding) for p in pools] == [(3, 2, 1)] * 2
+    assert not any(isinstance(x, (nn.LocalResponseNorm, A.ConstantScale)) for x in A.small_cnn().modules())
+
+
+def test_constant_scale_is_lrn_on_small_activations():
+    x = torch.relu(torch.randn(4, 16, 7, 7)) * 0.5
+    scaled = A.small_cnn(norm="scale").features[2]
+    assert isinstance(scaled, A.ConstantScale)
+    assert torch.allclose(scaled(x), A.paper_lrn()(x), rtol=1e-3, atol=1e-6)
+    assert torch.allclose(scaled(x), x * 2 ** -0.75)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"activation": "gelu"}, "is not one of"),
+    ({"pool": "avg"}, "'plain' is 2x2"),
+    ({"norm": "bn"}, "is not one of"),
+    ({"dropout": 1.0}, "must be in"),
+])
+def test_small_cnn_errors_say_what_to_do(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        A.small_cnn(**kwargs)
+
+
+def test_small_cnn_same_seed_same_weights_for_every_activation():
+    torch.manual_seed(3)
+    a = A.small_cnn(activation="relu")
+    torch.manual_seed(3)
+    b = A.small_cnn(activation="sigmoid")
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))

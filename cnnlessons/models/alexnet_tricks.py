@@ -5,8 +5,10 @@
 - ``AlexNetLRN`` is the 2012 paper's version: 96-256-384-384-256 filters, local response
   normalization after the first two convolutions, and (``two_tower=True``) the two-GPU split
   written as grouped convolutions (``groups=2``) where the paper's towers do not talk.
-- ``mnist_alexnet`` is the same recipe shrunk for 1 x 28 x 28 digits, with switches for the
-  tricks the notebook measures (activation, overlapping pooling, LRN, dropout).
+- ``mnist_alexnet`` is the same recipe shrunk for 1 x 28 x 28 digits (the architecture
+  shootout's "AlexNet"), with switches for activation, pooling, LRN and dropout.
+- ``small_cnn`` is the lesson's test bench: two convolutions and two fully connected layers,
+  small enough to train 3 seeds of every experiment on a 2-core CPU, with one switch per trick.
 """
 from __future__ import annotations
 
@@ -195,3 +197,82 @@ class MNISTAlexNet(nn.Module):
 def mnist_alexnet(num_classes: int = 10, **kwargs) -> MNISTAlexNet:
     """AlexNet for MNIST; keyword arguments are MNISTAlexNet's switches."""
     return MNISTAlexNet(num_classes=num_classes, **kwargs)
+
+
+POOLS = ("plain", "overlap")
+NORMS = ("none", "lrn", "scale")
+
+
+class SmallCNN(nn.Module):
+    """conv3x3(c1) - act - [norm] - pool - conv3x3(c2) - act - [norm] - pool - FC(hidden) - act - FC(10).
+
+    One switch per AlexNet trick, everything else identical:
+    - ``activation``: "relu", "tanh" or "sigmoid";
+    - ``pool``: "plain" (2x2, stride 2) or "overlap" (3x3, stride 2, padding 1). Both give
+      28 -> 14 -> 7 and the same parameters, so only the pooling windows differ;
+    - ``dropout``: p before each fully connected layer (0 = none);
+    - ``norm``: "none", "lrn" (the paper's LRN after each activation), or "scale", a constant
+      k**-beta = 2**-0.75, which is what LRN computes when sum(a^2) is tiny.
+    """
+
+    def __init__(self, activation: str = "relu", pool: str = "plain", dropout: float = 0.0,
+                 norm: str = "none", widths: tuple[int, int] = (16, 32), hidden: int = 128,
+                 num_classes: int = 10) -> None:
+        super().__init__()
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation={activation!r} is not one of {sorted(ACTIVATIONS)}.")
+        if pool not in POOLS:
+            raise ValueError(f"pool={pool!r} is not one of {POOLS}: 'plain' is 2x2 stride 2, "
+                             "'overlap' is 3x3 stride 2 padding 1.")
+        if norm not in NORMS:
+            raise ValueError(f"norm={norm!r} is not one of {NORMS}.")
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout={dropout} must be in [0, 1): it is the probability of zeroing a unit.")
+        act = ACTIVATIONS[activation]
+        c1, c2 = widths
+
+        def pooling() -> nn.MaxPool2d:
+            return nn.MaxPool2d(2, 2) if pool == "plain" else nn.MaxPool2d(3, 2, padding=1)
+
+        def normalization() -> nn.Module:
+            if norm == "lrn":
+                return paper_lrn()
+            if norm == "scale":
+                return ConstantScale(LRN_K ** -LRN_BETA)
+            return nn.Identity()
+
+        self.features = nn.Sequential(
+            nn.Conv2d(1, c1, kernel_size=3, padding=1), act(), normalization(), pooling(),
+            nn.Conv2d(c1, c2, kernel_size=3, padding=1), act(), normalization(), pooling(),
+        )
+        self.classifier = nn.Sequential(
+            nn.Dropout(dropout),
+            nn.Linear(c2 * 7 * 7, hidden), act(),
+            nn.Dropout(dropout),
+            nn.Linear(hidden, num_classes),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # x: N x 1 x 28 x 28
+        x = self.features(x)        # N x c2 x 7 x 7 (both poolings)
+        x = torch.flatten(x, 1)     # N x c2*49
+        return self.classifier(x)   # N x num_classes
+
+
+class ConstantScale(nn.Module):
+    """Multiply by a fixed number: the stand-in that shows LRN is a constant rescaling here."""
+
+    def __init__(self, factor: float) -> None:
+        super().__init__()
+        self.factor = float(factor)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.factor
+
+    def extra_repr(self) -> str:
+        return f"factor={self.factor:.4f}"
+
+
+def small_cnn(**kwargs) -> SmallCNN:
+    """The lesson's small CNN; keyword arguments are SmallCNN's switches."""
+    return SmallCNN(**kwargs)
