@@ -3,7 +3,6 @@ import pytest
 import torch
 from torch import nn
 
-from cnnlessons.lessons import transfer as l07
 from cnnlessons.models import transfer as tr
 
 
@@ -79,39 +78,12 @@ def test_freeze_up_to_inception_on_meta():
     assert all(p.requires_grad for p in inc.Mixed_7a.parameters())
 
 
-def test_remap_labels():
-    y = torch.tensor([5, 9, 7, 5])
-    assert l07.remap_labels(y).tolist() == [0, 4, 2, 0]
-    assert l07.remap_labels(torch.tensor([3, 1]), digits=(3, 1)).tolist() == [0, 1]
-    with pytest.raises(ValueError, match=r"labels \[2\] are not among digits"):
-        l07.remap_labels(torch.tensor([5, 2]))
-
-
-def test_load_task_remaps():
-    x, y = l07.load_task("test", l07.NEW_DIGITS, subset=50, seed=0)
-    assert x.shape == (50, 1, 28, 28)
-    assert sorted(set(y.tolist())) == [0, 1, 2, 3, 4]
-    assert torch.bincount(y).min() >= 8  # stratified: about 10 per digit
-
-
-def test_fit_new_task_catches_unmapped_labels():
-    model = tr.transfer_net(5)
-    x = torch.randn(4, 1, 28, 28)
-    with pytest.raises(ValueError, match="labels go from 5 to 9.*5 outputs.*remap_labels"):
-        l07.fit_new_task(model, (x, torch.tensor([5, 6, 7, 9])), steps=1, live=False, progress=False)
-    hist = l07.fit_new_task(model, (x, torch.tensor([0, 1, 2, 4])), steps=1, batch_size=4,
-                            live=False, progress=False)
-    assert hist.steps == 1
-
-
-def test_build_setting():
-    state = tr.transfer_net(5).state_dict()
-    frozen = l07.build_setting("frozen pretrained + new head", state)
-    assert torch.equal(frozen.backbone.block1[0].weight, state["backbone.block1.0.weight"])
-    assert tr.count_params(frozen)["trainable"] == 15_685
-    torch.manual_seed(1)
-    scratch = l07.build_setting("from scratch", state)
-    assert not torch.equal(scratch.backbone.block1[0].weight, state["backbone.block1.0.weight"])
-    assert tr.count_params(l07.build_setting("frozen RANDOM + new head", state))["frozen"] == 18_816
-    with pytest.raises(KeyError, match="unknown setting"):
-        l07.build_setting("frozen", state)
+def test_train_keep_frozen_bn():
+    block = nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.Conv2d(4, 4, 3), nn.BatchNorm2d(4))
+    tr.freeze(block[:2])
+    tr.train_keep_frozen_bn(block)
+    assert block.training and block[0].training
+    assert not block[1].training and block[3].training
+    before = block[1].running_mean.clone()
+    block(torch.randn(8, 1, 10, 10))
+    assert torch.equal(before, block[1].running_mean)

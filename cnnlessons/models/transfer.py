@@ -1,8 +1,8 @@
 """Lesson 07: a small backbone + head for transfer learning, and the helpers to freeze and swap.
 
-The recipe the lesson teaches (the source documents do it with Keras' Inception v3): keep a
-trained feature extractor, freeze it, put a new head on top for the new task, train the head;
-then optionally unfreeze the last block and fine-tune it with a smaller learning rate.
+The recipe the lesson teaches: keep a trained feature extractor, freeze it, put a new head on
+top for the new task and train the head (stage 1); then unfreeze the last block and fine-tune
+it with the head at a smaller learning rate (stage 2).
 """
 from __future__ import annotations
 
@@ -63,8 +63,8 @@ def unfreeze(module: nn.Module) -> nn.Module:
 def freeze_up_to(model: nn.Module, last: str) -> nn.Module:
     """Freeze the top-level children of ``model`` in order, up to and including ``last``.
 
-    Keras' recipe "freeze up to mixed7" becomes ``freeze_up_to(inception, "Mixed_6e")`` in
-    torchvision's naming; the children after ``last`` (and their parameters) stay trainable.
+    Keras' Inception v3 block ``mixed7`` is torchvision's ``Mixed_6e``:
+    ``freeze_up_to(inception, "Mixed_6e")``; the children after ``last`` stay trainable.
     """
     names = [name for name, _ in model.named_children()]
     if last not in names:
@@ -74,6 +74,20 @@ def freeze_up_to(model: nn.Module, last: str) -> nn.Module:
         freeze(child)
         if name == last:
             break
+    return model
+
+
+def train_keep_frozen_bn(model: nn.Module) -> nn.Module:
+    """``model.train()``, then eval mode for every BatchNorm layer whose parameters are frozen.
+
+    ``requires_grad=False`` stops gradients but not BatchNorm's running statistics, which a
+    layer in train mode updates from every batch; eval mode keeps the pretrained ones. Call it
+    wherever you would call ``model.train()``.
+    """
+    model.train()
+    for m in model.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm) and not any(p.requires_grad for p in m.parameters()):
+            m.eval()
     return model
 
 
