@@ -10,7 +10,7 @@ from cnnlessons.models.one_by_one import mnist_nin, nin
 
 def test_bottleneck_formulas_match_tracer():
     direct = cl.trace(nn.Conv2d(192, 32, 5, padding=2, bias=False), (1, 192, 28, 28))
-    reduced = cl.trace(l03.Bottleneck(192, 16, 32, 5), (1, 192, 28, 28))
+    reduced = cl.trace(l03.ReducedConv(192, 16, 32, 5), (1, 192, 28, 28))
     assert direct.total_mult_adds == l03.conv_mult_adds(192, 32, 5, 28, 28) == 120_422_400
     assert reduced.total_mult_adds == l03.bottleneck_mult_adds(192, 16, 32, 5, 28, 28) == 12_443_648
 

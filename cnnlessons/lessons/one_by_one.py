@@ -60,9 +60,10 @@ def break_even_width(c_in: int, c_out: int, k: int) -> float:
     return k * k * c_in * c_out / (c_in + k * k * c_out)
 
 
-class Bottleneck(nn.Sequential):
+class ReducedConv(nn.Sequential):
     """1x1 reduce to ``c_reduce`` channels, then a k x k convolution to ``c_out`` (no bias, no ReLU:
-    only the cost is studied here)."""
+    only the cost is studied here). Not ResNet's ``Bottleneck`` block (``models.residual``), which
+    adds a 1x1 expansion and a shortcut."""
 
     def __init__(self, c_in: int, c_reduce: int, c_out: int, k: int = 5) -> None:
         super().__init__()
