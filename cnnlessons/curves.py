@@ -59,23 +59,7 @@ def plot_histories(
     else:
         fig = ax.figure
     for i, (name, h) in enumerate(histories.items()):
-        values = list(getattr(h, metric))
-        if not values:
-            raise ValueError(f"run {name!r} has no {metric!r} values"
-                             + (" (was it trained without test data?)" if metric.startswith("test") else ""))
-        if percent:
-            values = [100 * v for v in values]
-        if per_step:
-            xs = range(1, len(values) + 1)
-            if x == "epoch":
-                xs = [s / _steps_per_epoch(h) for s in xs]
-            if smooth and smooth > 1:
-                ax.plot(xs, values, color=f"C{i}", alpha=0.2, lw=0.8)
-                values = running_mean(values, smooth)
-            ax.plot(xs, values, color=f"C{i}", lw=1.6, label=name)
-        else:
-            xs = h.eval_step if x == "step" else h.eval_epoch
-            ax.plot(xs, values, "o-", color=f"C{i}", ms=4, label=name)
+        _plot_run(ax, f"C{i}", name, h, metric, x, smooth)
     smooth_note = f" (running mean of {smooth})" if per_step and smooth and smooth > 1 else ""
     ax.set(xlabel=x, ylabel=ylabel, title=title or f"{ylabel[0].upper()}{ylabel[1:]}{smooth_note}")
     ax.legend()
@@ -84,6 +68,28 @@ def plot_histories(
         fig.tight_layout()
         plt.close(fig)
     return fig
+
+
+def _plot_run(ax: Axes, color: str, name: str, h: History, metric: str, x: str, smooth: int | None) -> None:
+    """One run's line: per step (faint raw values under their running mean) or per evaluation."""
+    _, per_step, percent = METRICS[metric]
+    values = list(getattr(h, metric))
+    if not values:
+        raise ValueError(f"run {name!r} has no {metric!r} values"
+                         + (" (was it trained without test data?)" if metric.startswith("test") else ""))
+    if percent:
+        values = [100 * v for v in values]
+    if per_step:
+        xs = range(1, len(values) + 1)
+        if x == "epoch":
+            xs = [s / _steps_per_epoch(h) for s in xs]
+        if smooth and smooth > 1:
+            ax.plot(xs, values, color=color, alpha=0.2, lw=0.8)
+            values = running_mean(values, smooth)
+        ax.plot(xs, values, color=color, lw=1.6, label=name)
+    else:
+        xs = h.eval_step if x == "step" else h.eval_epoch
+        ax.plot(xs, values, "o-", color=color, ms=4, label=name)
 
 
 def _steps_per_epoch(h: History) -> float:
