@@ -72,7 +72,7 @@ class Cage:
         self.kind = detect()
         self.dirs: list[Path] = []
 
-    def __enter__(self) -> "Cage":
+    def __enter__(self) -> Cage:
         if self.kind == "v2":
             parent = CGROUP
             subtree = (parent / "cgroup.subtree_control").read_text()
@@ -333,7 +333,7 @@ def write_reports(rows: dict, meta: dict) -> None:
         "machine inflates wall time; 'kernel CPU' does not depend on it much).\n\n"
         + ("This venv's torch is a CUDA build, whose libraries add to the kernel's resident memory; Binder "
            "installs the smaller +cpu build (binder/requirements.txt).\n\n" if "+cu" in meta["machine"]["torch"] else "")
-        + 
+        +
         f"Targets: finishes, kernel peak < {PEAK_LIMIT_MB:,.0f} MB, wall time < {WALL_LIMIT_S:.0f} s. "
         f"{n_pass} of {len(ordered)} notebooks pass.\n\n"
         "'kernel peak' is the kernel's own peak resident memory; 'cgroup peak' is the whole cgroup's "

@@ -11,7 +11,12 @@ from typing import Any
 
 from .data import load_mnist
 from .device import (
-    check_memory_budget, describe_device, match_threads_to_cpu_quota, mps_safe, peak_memory_mb, pick_device,
+    check_memory_budget,
+    describe_device,
+    match_threads_to_cpu_quota,
+    mps_safe,
+    peak_memory_mb,
+    pick_device,
     seed_everything,
 )
 

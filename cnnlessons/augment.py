@@ -11,7 +11,8 @@ global RNG, which ``fit(seed=...)`` seeds.
 from __future__ import annotations
 
 import math
-from typing import Callable, Sequence
+from collections.abc import Sequence
+from typing import Callable
 
 import torch
 import torch.nn.functional as F

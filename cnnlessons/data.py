@@ -9,7 +9,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -66,7 +66,7 @@ def _find(name: str) -> Path:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _read_idx(name: str) -> np.ndarray:
     path = _find(name)
     try:

@@ -21,8 +21,15 @@ import torch
 from torch import nn
 
 from .diagnose import (
-    check_count, check_device, check_instance, check_module, check_number, check_output, forward_checked,
-    labels_problem, warn,
+    check_count,
+    check_device,
+    check_instance,
+    check_module,
+    check_number,
+    check_output,
+    forward_checked,
+    labels_problem,
+    warn,
 )
 from .losses import main_output
 

@@ -11,14 +11,14 @@ import difflib
 import io
 import math
 import re
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import nn
 
 from .data import denormalize
 from .diagnose import FORWARD_ERRORS, check_count, check_module, explained
-
 
 # --- Digits -------------------------------------------------------------------------------------
 

@@ -24,8 +24,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -290,7 +290,7 @@ def test_start_here_runs_and_slider_changes_cost(page, lab: Lab, artifacts: Path
     # Wait for the kernel as a student would (the status circle turns idle), then Run > Run All Cells.
     page.locator(f'{PANEL} .jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for(timeout=120_000)
     started = time.monotonic()
-    for attempt in range(3):
+    for _attempt in range(3):
         page.locator(f"{PANEL} .jp-Cell").first.click()  # the notebook becomes the current widget
         # The stored outputs and execution counts go first, so that what is checked below is this run's.
         page.get_by_role("menuitem", name="Edit", exact=True).click()

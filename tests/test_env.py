@@ -19,7 +19,6 @@ import cnnlessons as cl
 from cnnlessons import device as dev
 from cnnlessons import env
 
-
 # --- shells -------------------------------------------------------------------------------------
 
 def _shell_class(module: str, name: str, base: type | None = None) -> type:

@@ -23,9 +23,9 @@ import threading
 import time
 import urllib.parse
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -228,7 +228,7 @@ def _run_cells(hub: Hub, name: str, token: str, sources: list[str]) -> tuple[lis
 def test_three_students_pull_and_run_lesson_00(hub: Hub, lessons_repo: tuple[str, str]) -> None:
     repo, branch = lessons_repo
     with ThreadPoolExecutor(len(STUDENTS)) as pool:            # everyone logs in at once
-        sessions = dict(zip(STUDENTS, pool.map(lambda n: _login(hub, n), STUDENTS)))
+        dict(zip(STUDENTS, pool.map(lambda n: _login(hub, n), STUDENTS)))
     tokens = {name: _user_token(hub, name) for name in STUDENTS}
     with ThreadPoolExecutor(len(STUDENTS)) as pool:            # and pulls the lessons at once
         pulls = dict(zip(STUDENTS, pool.map(lambda n: _pull(hub, n, tokens[n], repo, branch), STUDENTS)))

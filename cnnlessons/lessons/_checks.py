@@ -560,7 +560,10 @@ def _pairings(src: Any, dst: Any, ignore_bias: bool) -> tuple[list[list[tuple[An
     """
     import itertools
     a, b = _units(src, ignore_bias), _units(dst, ignore_bias)
-    sig = lambda unit: tuple(tuple(t.shape) for t in unit)
+
+    def sig(unit: list[Any]) -> tuple[tuple[int, ...], ...]:
+        return tuple(tuple(t.shape) for t in unit)
+
     out: list[list[tuple[Any, Any]]] = []
     if len(a) == len(b) and all(sig(ua) == sig(ub) for ua, ub in zip(a, b)):
         out.append([(ta, tb) for ua, ub in zip(a, b) for ta, tb in zip(ua, ub)])

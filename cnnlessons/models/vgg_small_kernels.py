@@ -18,7 +18,7 @@ from torch import nn
 
 # An int is a 3x3 convolution (padding 1) with that many filters followed by ReLU; "M" is a
 # 2x2 max-pool with stride 2. Column letters follow table 1 of the paper.
-cfgs: dict[str, list[Union[str, int]]] = {
+cfgs: dict[str, list[str | int]] = {
     "A": [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],                      # VGG11
     "B": [64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],              # VGG13
     "D": [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"],  # VGG16
@@ -30,7 +30,7 @@ cfgs: dict[str, list[Union[str, int]]] = {
 # Table 1 of the paper, all six columns. Two entries torchvision's table does not need:
 # "LRN" is local response normalisation (A-LRN, with AlexNet's settings, as the paper says), and
 # (256, 1) is a 1x1 convolution with 256 filters (column C's third layer in stages 3, 4 and 5).
-paper_cfgs: dict[str, list[Union[str, int, tuple[int, int]]]] = {
+paper_cfgs: dict[str, list[str | int | tuple[int, int]]] = {
     "A": cfgs["A"],
     "A-LRN": [64, "LRN", "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
     "B": cfgs["B"],
@@ -208,13 +208,13 @@ def convolutionize(model: nn.Module) -> FullyConvVGG:
 
 
 # MNIST: three stages of two 3x3 convolutions, 28 -> 14 -> 7 -> 3.
-MNIST_CFG: list[Union[str, int]] = [16, 16, "M", 32, 32, "M", 64, 64, "M"]
+MNIST_CFG: list[str | int] = [16, 16, "M", 32, 32, "M", 64, 64, "M"]
 
 
 class MNISTVGG(nn.Module):
     """VGG's recipe for 1 x 28 x 28 digits: 3x3 convolutions from a config list, then two FC layers."""
 
-    def __init__(self, cfg: list[Union[str, int]] | None = None, num_classes: int = 10,
+    def __init__(self, cfg: list[str | int] | None = None, num_classes: int = 10,
                  batch_norm: bool = False, hidden: int = 128, dropout: float = 0.5) -> None:
         super().__init__()
         cfg = list(MNIST_CFG if cfg is None else cfg)
@@ -238,7 +238,7 @@ class MNISTVGG(nn.Module):
         return self.classifier(x)   # N x num_classes
 
 
-def mnist_vgg(cfg: list[Union[str, int]] | None = None, num_classes: int = 10, batch_norm: bool = False,
+def mnist_vgg(cfg: list[str | int] | None = None, num_classes: int = 10, batch_norm: bool = False,
               **kwargs) -> MNISTVGG:
     """VGG for MNIST (``MNIST_CFG`` by default)."""
     return MNISTVGG(cfg=cfg, num_classes=num_classes, batch_norm=batch_norm, **kwargs)

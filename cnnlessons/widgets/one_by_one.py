@@ -17,7 +17,8 @@ the widget when the setting shows nothing, and ``demo()`` for the browser test a
 from __future__ import annotations
 
 import html
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch

@@ -28,7 +28,8 @@ from __future__ import annotations
 import html
 import io
 import sys
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
