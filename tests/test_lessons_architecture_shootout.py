@@ -1,4 +1,5 @@
-"""Lesson 08: the shootout helper (same budget for every model) and the exercises' checks."""
+"""Lesson 08: the shootout helper (same budget for every model, learning curves, early and final
+accuracy); the exercises are tested in test_exercises_all.py."""
 from __future__ import annotations
 
 import pytest
@@ -22,15 +23,22 @@ def data():
 @pytest.fixture(scope="module")
 def result(data):
     train, test = data
-    return so.shootout(["tiny", "TinyCNN"], train, test, steps=3, batch_size=32, seeds=(0, 1),
-                       models={"tiny": tiny}, device="cpu", warmup_steps=1, verbose=False)
+    return so.shootout(["tiny", "TinyCNN"], train, test, steps=4, batch_size=32, seeds=(0, 1),
+                       models={"tiny": tiny}, device="cpu", warmup_steps=1, eval_every=2, early_step=2,
+                       verbose=False)
 
 
 def test_every_model_gets_the_same_budget(result) -> None:
     assert result.names == ["tiny", "TinyCNN"]
     for row in result.rows:
         assert [r.seed for r in row.runs] == [0, 1]
-        assert all(r.steps == 3 and r.images == 3 * 32 for r in row.runs)
+        assert all(r.steps == 4 and r.images == 4 * 32 for r in row.runs)
+        assert all([s for s, _ in r.curve] == [2, 4] and r.early_acc == r.curve[0][1] for r in row.runs)
+        assert all(r.curve[-1][1] == r.test_acc for r in row.runs)
+        assert all([s for s, _ in r.loss_curve] == [4] and r.steps_to_loss(1e9) == 4 for r in row.runs)
+        assert all(r.steps_to_loss(0.0) is None for r in row.runs)
+        e_lo, e_hi = row.early_range
+        assert e_lo <= row.early_acc <= e_hi
         assert all(0.0 <= r.test_acc <= 1.0 and r.images_per_s > 0 and r.train_s > 0 for r in row.runs)
         lo, hi = row.acc_range
         assert lo <= row.test_acc <= hi
@@ -59,7 +67,8 @@ def test_size_counts_buffers() -> None:
 
 def test_table_text_markdown_html_and_extend(result) -> None:
     text = str(result)
-    assert "TinyCNN" in text and "test acc" in text and "3 steps of batch 32" in text
+    assert "TinyCNN" in text and "test acc, step 2" in text and "test acc, end" in text and "4 steps of batch 32" in text
+    assert "seeds" not in text.splitlines()[1] and "runs" in text.splitlines()[1]
     md = result.to_markdown().splitlines()
     assert len(md) == 2 + len(result) and md[0].startswith("| model |")
     assert "<table>" in result._repr_html_()
@@ -67,6 +76,21 @@ def test_table_text_markdown_html_and_extend(result) -> None:
                         so.Row("new", 2, 2, 0.0, [so.Run("new", 0, 0.4, 1.0, 1.0, 3, 96, "cpu")])])
     merged = so.Shootout(list(result.rows)).extend(more)
     assert merged.names == ["tiny", "TinyCNN", "new"] and len(merged["tiny"].runs) == 3
+
+
+def test_ranked_early_and_late() -> None:
+    def row(name, early, final):
+        return so.Row(name, 1, 1, 0.0, [so.Run(name, 0, final, 1.0, 1.0, 2, 2, "cpu", [(1, early), (2, final)], 1)])
+
+    table = so.Shootout([row("slow starter", 0.2, 0.98), row("quick", 0.9, 0.95)])
+    assert [r.name for r in table.ranked()] == ["slow starter", "quick"]
+    assert [r.name for r in table.ranked(early=True)] == ["quick", "slow starter"]
+
+
+def test_early_step_needs_a_matching_eval_every(data) -> None:
+    train, test = data
+    with pytest.raises(ValueError, match="eval_every dividing it"):
+        so.shootout(["TinyCNN"], train, test, steps=4, early_step=3, eval_every=2)
 
 
 def test_plots_have_titles_and_labels(result) -> None:
@@ -92,37 +116,3 @@ def test_errors_say_what_to_do(data) -> None:
         so.shootout(["TinyCNN"], train, test, steps=1, seeds=())
     with pytest.raises(KeyError, match="not in this shootout"):
         so.Shootout()["TinyCNN"]
-
-
-def test_check_size_mb(capsys) -> None:
-    truth = so.model_size_mb(MNIST_MODELS["TinyCNN"]())
-    assert so.check_size_mb("TinyCNN", truth)
-    params_only = sum(p.numel() for p in MNIST_MODELS["TinyCNN"]().parameters()) * 4 / 1e6
-    assert not so.check_size_mb("TinyCNN", params_only)
-    assert "buffers" in capsys.readouterr().out
-    assert not so.check_size_mb("TinyCNN", None)
-    assert not so.check_size_mb("TinyCNN", "big")
-    assert not so.check_size_mb("LeNet", 1.0)
-
-
-def test_check_best_per_param(capsys) -> None:
-    def row(name, params, acc):
-        return so.Row(name, params, 0, 0.0, [so.Run(name, 0, acc, 1.0, 1.0, 1, 1, "cpu")])
-
-    table = so.Shootout([row("big", 100_000, 0.99), row("small", 20_000, 0.95), row("stuck", 1_000, 0.11)])
-    assert so.check_best_per_param(table, "small")
-    assert not so.check_best_per_param(table, "stuck")  # below the 90% floor
-    assert not so.check_best_per_param(table, "big")
-    assert not so.check_best_per_param(table, "nope")
-    assert not so.check_best_per_param(table, None)
-    assert not so.check_best_per_param(so.Shootout([row("stuck", 10, 0.1)]), "stuck")
-
-
-def test_check_small_model(capsys) -> None:
-    assert so.check_small_model(tiny())
-    assert not so.check_small_model(MNIST_MODELS["VGG"]())  # 146,938 parameters
-    assert "over the budget" in capsys.readouterr().out
-    assert not so.check_small_model(nn.Linear(10, 10))  # fails on images
-    assert not so.check_small_model(nn.Flatten())      # wrong output shape
-    assert not so.check_small_model(None)
-    assert not so.check_small_model("model")

@@ -1,14 +1,15 @@
-"""Lesson 08 helpers: every MNIST-sized model on the same budget, and the exercises' checks.
+"""Lesson 08 helpers: every MNIST-sized model on the same budget, and the exercises.
 
-``shootout(names, train, test, steps=..., seeds=...)`` builds each model from
-``cnnlessons.models.MNIST_MODELS``, counts its parameters and mult-adds with ``cl.trace``,
-trains it with ``cl.fit`` on exactly the same data, steps, batch size and optimizer, and
-returns a ``Shootout``: one row per model (accuracy averaged over seeds, with the spread), a
-text/HTML table and two plots (accuracy against parameters, against training time).
+``shootout(names, train, test, steps=..., seeds=..., eval_every=..., early_step=...)`` builds
+each model from ``cnnlessons.models.MNIST_MODELS``, counts its parameters and mult-adds with
+``cl.trace``, trains it with ``cl.fit`` on exactly the same data, steps, batch size and
+optimizer, and returns a ``Shootout``: one row per model with one run per seed (final and early
+test accuracy with their range over seeds, the test-accuracy and training-loss curves), a
+text/HTML table and plots (accuracy against parameters, mult-adds or training time).
 
 Same budget means same number of images seen, not same wall time: a model that is slow per
-image pays for it in the time column, not in accuracy. At a few hundred steps the ranking is
-noisy; run several seeds to see how much.
+image pays for it in the time column, not in accuracy. A short run ranks how fast each model
+starts; look at the curves and the spread over seeds before ranking anything.
 """
 from __future__ import annotations
 
@@ -21,9 +22,9 @@ import torch
 from torch import nn
 
 from ..models import MNIST_MODELS
-from ._checks import missing as _missing, report as _report
 
 Data = tuple[torch.Tensor, torch.Tensor]
+LOSS_WINDOW = 10  # Run.loss_curve: the mean training loss of every 10 steps
 
 
 def model_size_mb(model: nn.Module) -> float:
@@ -51,6 +52,18 @@ class Run:
     steps: int
     images: int
     device: str
+    curve: list[tuple[int, float]] = field(default_factory=list)  # (step, test accuracy) along the run
+    early_step: int | None = None
+    loss_curve: list[tuple[int, float]] = field(default_factory=list)  # (last step, mean training loss) per window
+
+    def steps_to_loss(self, level: float) -> int | None:
+        """The first window end at which the mean training loss is below ``level`` (None: never)."""
+        return next((s for s, loss in self.loss_curve if loss < level), None)
+
+    @property
+    def early_acc(self) -> float | None:
+        """Test accuracy at ``early_step`` (None when the run did not record it)."""
+        return next((a for s, a in self.curve if s == self.early_step), None)
 
 
 @dataclass
@@ -71,6 +84,16 @@ class Row:
     def acc_range(self) -> tuple[float, float]:
         accs = [r.test_acc for r in self.runs]
         return min(accs), max(accs)
+
+    @property
+    def early_acc(self) -> float | None:
+        accs = [r.early_acc for r in self.runs if r.early_acc is not None]
+        return statistics.mean(accs) if accs else None
+
+    @property
+    def early_range(self) -> tuple[float, float] | None:
+        accs = [r.early_acc for r in self.runs if r.early_acc is not None]
+        return (min(accs), max(accs)) if accs else None
 
     @property
     def images_per_s(self) -> float:
@@ -113,17 +136,30 @@ class Shootout:
                 self.rows.append(row)
         return self
 
-    def ranked(self) -> list[Row]:
+    def ranked(self, early: bool = False) -> list[Row]:
+        """Rows by mean test accuracy, best first: at the end of the budget, or ``early``."""
+        if early:
+            return sorted(self.rows, key=lambda r: -(r.early_acc if r.early_acc is not None else -1.0))
         return sorted(self.rows, key=lambda r: -r.test_acc)
 
     # --- the table ---------------------------------------------------------------------------
     def _cells(self) -> list[tuple[str, ...]]:
-        out = [("model", "params", "mult-adds", "size MB", "images/s", "train s", "test acc", "seeds")]
+        def acc(mean: float, rng: tuple[float, float], n: int) -> str:
+            return f"{100 * mean:.2f}%" + (f" [{100 * rng[0]:.1f}, {100 * rng[1]:.1f}]" if n > 1 else "")
+
+        early_step = next((run.early_step for r in self.rows for run in r.runs if run.early_acc is not None), None)
+        head = ["model", "params", "mult-adds", "size MB", "images/s", "train s"]
+        if early_step is not None:
+            head.append(f"test acc, step {early_step}")
+        head += ["test acc, end", "runs"]
+        out = [tuple(head)]
         for r in self.rows:
-            lo, hi = r.acc_range
-            acc = f"{100 * r.test_acc:.2f}%" + (f" ({100 * lo:.1f}-{100 * hi:.1f})" if len(r.runs) > 1 else "")
-            out.append((r.name, f"{r.params:,}", f"{r.mult_adds / 1e6:.2f}M", f"{r.size_mb:.2f}",
-                        f"{r.images_per_s:,.0f}", f"{r.train_s:.1f}", acc, str(len(r.runs))))
+            cells = [r.name, f"{r.params:,}", f"{r.mult_adds / 1e6:.2f}M", f"{r.size_mb:.2f}",
+                     f"{r.images_per_s:,.0f}", f"{r.train_s:.2f}"]
+            if early_step is not None:
+                cells.append(acc(r.early_acc, r.early_range, len(r.runs)) if r.early_acc is not None else "-")
+            cells += [acc(r.test_acc, r.acc_range, len(r.runs)), str(len(r.runs))]
+            out.append(tuple(cells))
         return out
 
     def __str__(self) -> str:
@@ -195,6 +231,8 @@ def shootout(
     models: dict[str, Callable[[], nn.Module]] | None = None,
     counts: dict[str, tuple[int, int]] | None = None,
     warmup_steps: int = 2,
+    early_step: int | None = None,
+    eval_every: int | None = None,
     verbose: bool = True,
 ) -> Shootout:
     """Train every model in ``names`` (all of ``MNIST_MODELS`` when None) on the same budget.
@@ -206,6 +244,8 @@ def shootout(
     - ``counts`` gives (params, mult-adds) per name instead of tracing (the tracer needs torchinfo).
     - ``warmup_steps`` untimed steps on a throwaway copy first, so the first model does not pay
       for the math library's start-up in its images/s.
+    - ``eval_every``: test accuracy every so many steps (the learning curve, ``Run.curve``);
+      ``early_step`` (a multiple of ``eval_every``) is the early point the table also shows.
     One line per run is printed when ``verbose``.
     """
     from ..train import fit  # the training loop; imported here to keep this module light
@@ -217,6 +257,9 @@ def shootout(
         raise KeyError(f"unknown model(s) {unknown}: choose from {list(builders)} or pass models={{name: builder}}")
     if not seeds:
         raise ValueError("seeds is empty: give at least one seed, e.g. seeds=(0,)")
+    if early_step is not None and (eval_every is None or early_step % eval_every):
+        raise ValueError(f"early_step={early_step} needs eval_every dividing it (e.g. eval_every={early_step}): "
+                         "the test set is only measured every eval_every steps")
     budget = (f"{steps} steps" if steps is not None else f"{epochs} epoch(s)") + \
         f" of batch {batch_size} on {len(train[0]):,} training images, {optimizer}, " \
         f"tested on {len(test[0]):,} images"
@@ -237,104 +280,166 @@ def shootout(
             model = build()
             hist = fit(model, train, test, epochs=epochs, steps=steps, batch_size=batch_size,
                        optimizer=optimizer, lr=lr, seed=seed, device=device, live=False, progress=False,
-                       label=name)
+                       label=name, eval_every=eval_every)
+            curve = [(int(st), float(a)) for st, a in zip(hist.eval_step, hist.test_acc)]
+            losses = hist.step_loss
+            loss_curve = [(min(i + LOSS_WINDOW, len(losses)), statistics.mean(losses[i:i + LOSS_WINDOW]))
+                          for i in range(0, len(losses), LOSS_WINDOW)]
             run = Run(name, seed, float(hist.final_test_acc), hist.images_per_s, hist.train_time,
-                      hist.steps, hist.images_seen, hist.device)
+                      hist.steps, hist.images_seen, hist.device, curve, early_step, loss_curve)
             row.runs.append(run)
             if verbose:
-                print(f"{name:28s} seed {seed}: test acc {100 * run.test_acc:6.2f}%  "
-                      f"{run.images_per_s:8,.0f} images/s  {run.train_s:6.1f} s", flush=True)
+                early = f"step {early_step}: {100 * run.early_acc:6.2f}%  " if run.early_acc is not None else ""
+                print(f"{name:24s} seed {seed}: {early}end: {100 * run.test_acc:6.2f}%  "
+                      f"{run.images_per_s:7,.0f} images/s  {run.train_s:6.2f} s", flush=True)
             del model  # fit already handed the run's freed buffers back to the OS (CPU)
         result.rows.append(row)
     return result
 
 
 # ---------------------------------------------------------------------------------------------
-# Exercises
+# Exercises (checked by cnnlessons.lessons._checks; the notebook calls lesson.exercise_N.check)
 # ---------------------------------------------------------------------------------------------
+from ._checks import Exercise, Number, Predicate  # noqa: E402
 
 
-def check_size_mb(name: str, answer: float | None) -> bool:
-    """Exercise: the size in MB (10**6 bytes) of MNIST model ``name`` at float32.
+def _mult_adds(name: str, side: int) -> int:
+    from ..trace import trace  # noqa: PLC0415
 
-    Parameters x 4 bytes, plus BatchNorm's running statistics where the model has them.
-    """
-    if _missing(answer):
-        return False
-    if name not in MNIST_MODELS:
-        print(f"Not yet: {name!r} is not one of {list(MNIST_MODELS)}.")
-        return False
-    try:
-        value = float(answer)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        print(f"Not yet: the answer should be a number of megabytes, got {answer!r}.")
-        return False
+    return trace(MNIST_MODELS[name](), (1, 1, side, side), receptive_field=False).total_mult_adds
+
+
+exercise_1 = Exercise(
+    "08.1",
+    Number(lambda: _mult_adds("NiN", 56) / _mult_adds("NiN", 28), rel=0.01, unit="x",
+           form="a ratio with two decimals, e.g. 1.23",
+           near=[(2.0, "that is the ratio of the sides; a convolution pays its weights once per output "
+                       "position, and the positions grow with the area."),
+                 (1.0, "that holds for the parameters, not for the mult-adds: every output position costs "
+                       "the weights once more."),
+                 (16.0, "that would be the sides to the fourth power; count output positions per layer.")]),
+    solution="from cnnlessons.models import MNIST_MODELS\n"
+             "model = MNIST_MODELS['NiN']()\n"
+             "big = cl.trace(model, (1, 1, 56, 56)).total_mult_adds\n"
+             "small = cl.trace(model, (1, 1, 28, 28)).total_mult_adds\n"
+             "answer = big / small",
+    hints=("Predict first: a convolution costs its weights once per output position. How many more positions "
+           "does a 56 x 56 image give?",
+           "Measure: cl.trace(model, (1, 1, 56, 56)).total_mult_adds over the same at 28 x 28."),
+    wrong=(2.0, 1.0, 16.0),
+    explanation="4.00x: NiN is all convolutions and pooling, ending in global average pooling, so every layer's "
+                "output positions, and its mult-adds, grow with the image area, while its parameters stay "
+                "the same. Models with a fixed-size fully connected layer cannot even take a 56 x 56 image.",
+)
+
+
+def _linear_fraction(name: str) -> float:
     model = MNIST_MODELS[name]()
-    truth = model_size_mb(model)
-    params_only = sum(p.numel() for p in model.parameters()) * 4 / 1e6
-    def close(a: float, b: float) -> bool:  # 0.2%, and rounding to 4 decimals
-        return abs(a - b) <= 0.002 * b + 5e-5
-
-    ok = close(value, truth)
-    if not ok and close(value, params_only):
-        hint = (f"{value:.4f} MB counts the parameters only; {name} also saves BatchNorm's running "
-                f"mean and variance (buffers): look at model.state_dict().")
-    elif not ok and close(value * 2**20 / 1e6, truth):
-        hint = "that is in MiB (2**20 bytes); the lesson uses MB = 10**6 bytes."
-    else:
-        hint = f"{value:.4f} MB is not it: add up numel() x 4 bytes over model.state_dict().values()."
-    return _report(ok, f"{name} takes {truth:.4f} MB at float32.", hint)
+    linear = sum(p.numel() for m in model.modules() if isinstance(m, nn.Linear) for p in m.parameters())
+    return linear / sum(p.numel() for p in model.parameters())
 
 
-def check_best_per_param(table: Shootout, answer: str | None) -> bool:
-    """Exercise: in ``table``, the model with the highest test accuracy per million parameters...
-
-    ...above a floor: only models that reached at least 90% count (a model stuck near chance is
-    'efficient' only in a useless way).
-    """
-    if _missing(answer):
-        return False
-    eligible = [r for r in table.rows if r.test_acc >= 0.90]
-    if not eligible:
-        print("Not yet: no model in this table reached 90%; train longer (more steps) first.")
-        return False
-    best = max(eligible, key=lambda r: r.test_acc / r.params)
-    if answer not in table:
-        return _report(False, "", f"{answer!r} is not in the table; names are {table.names}.")
-    mine = table[answer]
-    return _report(
-        answer == best.name,
-        f"{best.name}: {100 * best.test_acc:.1f}% with {best.params:,} parameters.",
-        f"{answer} has {100 * mine.test_acc / (mine.params / 1e6):,.0f} accuracy points per million parameters"
-        f"{'' if mine.test_acc >= 0.90 else ' but stayed under 90%'}; one model does better.",
-    )
+exercise_2 = Exercise(
+    "08.2",
+    Number(lambda: _linear_fraction("AlexNet"), abs=0.0005, fraction=True,
+           form="a fraction with three decimals, e.g. 0.123 (or 12.3%)",
+           near=[(lambda: 1 - _linear_fraction("AlexNet"), "that is the share of everything else (the "
+                  "convolutions); the question asks for the fully connected (nn.Linear) layers.")]),
+    solution="from cnnlessons.models import MNIST_MODELS\n"
+             "model = MNIST_MODELS['AlexNet']()\n"
+             "fc = sum(p.numel() for m in model.modules() if isinstance(m, nn.Linear) for p in m.parameters())\n"
+             "answer = fc / sum(p.numel() for p in model.parameters())",
+    hints=("Loop over model.modules(), keep those that are nn.Linear, and add up their parameters (biases too).",
+           "Divide by the model's total parameter count."),
+    wrong=(0.643, 0.5, 0.9),
+    explanation="AlexNet (MNIST)'s fully connected layers hold about a third of its weights but use each "
+                "only once per image, which is why it does the fewest mult-adds per parameter.",
+)
 
 
-def check_small_model(model: nn.Module | None, max_params: int = 25_000) -> bool:
-    """Exercise: your own MNIST model with at most ``max_params`` parameters (N x 1 x 28 x 28 -> N x 10)."""
-    if _missing(model):
-        return False
-    if not isinstance(model, nn.Module):
-        print(f"Not yet: build an nn.Module, got {type(model).__name__}.")
-        return False
+def _check_small_cnn(answer: Any, max_params: int = 15_000, floor: float = 0.93) -> tuple[bool, str]:
+    """A CNN with at most ``max_params`` parameters that reaches ``floor`` test accuracy."""
+    import copy as _copy  # noqa: PLC0415
+
+    from ..data import load_mnist  # noqa: PLC0415
+    from ..train import evaluate, fit  # noqa: PLC0415
+
+    if isinstance(answer, type) and issubclass(answer, nn.Module):
+        answer = answer()
+    if not isinstance(answer, nn.Module):
+        return False, f"a {type(answer).__name__} is not an nn.Module; expected an instance, e.g. MyNet()."
+    model = _copy.deepcopy(answer).cpu()
+    if not any(isinstance(m, nn.Conv2d) for m in model.modules()):
+        return False, "it has no nn.Conv2d: the exercise asks for a convolutional network."
+    n = sum(p.numel() for p in model.parameters())
+    if n > max_params:
+        return False, (f"{n:,} parameters is over the budget of {max_params:,}: fewer channels, or a smaller "
+                       "fully connected layer (pool more before it).")
     model.eval()
     try:
         with torch.no_grad():
             out = model(torch.zeros(3, 1, 28, 28))
-    except Exception as e:  # noqa: BLE001 - the student's model, any failure is the lesson
-        print(f"Not yet: the model fails on a batch of 3 MNIST images: {type(e).__name__}: {e}")
-        return False
-    finally:
-        model.train()
+    except Exception as exc:  # noqa: BLE001 - the student's model; any failure is the lesson
+        return False, f"it fails on a batch of 3 MNIST images: {type(exc).__name__}: {str(exc).splitlines()[0]}"
     if not isinstance(out, torch.Tensor) or tuple(out.shape) != (3, 10):
         shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
-        print(f"Not yet: a batch of 3 images should give 3 x 10 logits, got {shape}.")
-        return False
-    n = sum(p.numel() for p in model.parameters())
-    return _report(n <= max_params, f"{n:,} parameters, within the budget of {max_params:,}.",
-                   f"{n:,} parameters is over the budget of {max_params:,}; global average pooling "
-                   "instead of a big linear layer, or fewer channels, will get you there.")
+        return False, f"a batch of 3 images should give 3 x 10 scores, got {shape}."
+    train, test = load_mnist("train", subset=10_000), load_mnist("test", subset=1_000)
+    fit(model, train, None, steps=300, batch_size=64, optimizer="adam", seed=0, device="cpu", live=False,
+        progress=False)
+    acc = evaluate(model, test)[1]
+    if acc < floor:
+        return False, (f"{n:,} parameters, but after 300 Adam steps it reaches {acc:.1%} on 1,000 test images, "
+                       f"under {floor:.0%}: it needs enough channels and a way to see the whole digit.")
+    return True, f"{n:,} parameters and {acc:.1%} after 300 steps."
 
+
+exercise_3 = Exercise(
+    "08.3",
+    Predicate(_check_small_cnn, form="an nn.Module: a CNN with at most 15,000 parameters (N x 1 x 28 x 28 -> "
+                                     "N x 10)"),
+    solution="answer = nn.Sequential(\n"
+             "    nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),   # 8 x 14 x 14\n"
+             "    nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # 16 x 7 x 7\n"
+             "    nn.Flatten(), nn.Linear(16 * 7 * 7, 10))",
+    hints=("TinyCNN has 20,538 parameters, most in its fully connected layers: where can you save?",
+           "Two small convolutions (8 and 16 channels) with 2x2 pools, then one nn.Linear(16 * 7 * 7, 10): "
+           "about 9,100 parameters."),
+    wrong=("from cnnlessons.models import MNIST_MODELS\nanswer = MNIST_MODELS['TinyCNN']()",
+           "answer = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))",
+           "answer = nn.Sequential(nn.Conv2d(1, 4, 3), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 10))"),
+    explanation="a CNN under 15,000 parameters that still reaches 93% within 300 steps. Enter it in the race: "
+                "lesson.shootout(['mine'], train, test, models={'mine': lambda: copy.deepcopy(answer)}, **budget).",
+)
+
+
+def _size_kb(name: str, bytes_per_number: int | None = None, params_only: bool = False) -> float:
+    model = MNIST_MODELS[name]()
+    tensors = list(model.parameters()) if params_only else list(model.state_dict().values())
+    return sum(t.numel() * (bytes_per_number or t.element_size()) for t in tensors) / 1e3
+
+
+exercise_4 = Exercise(
+    "08.4",
+    Number(lambda: _size_kb("SqueezeNet"), rel=0.005, unit="KB",
+           form="kilobytes (1 KB = 1,000 bytes), a whole number, e.g. 123 KB",
+           near=[(lambda: _size_kb("SqueezeNet", params_only=True),
+                  "that counts the parameters only; the saved file also holds BatchNorm's running mean and "
+                  "variance (buffers): look at model.state_dict()."),
+                 (lambda: _size_kb("SqueezeNet") / 2,
+                  "that is float16 (2 bytes a number); the question asks for float32 (4 bytes)."),
+                 (lambda: _size_kb("SqueezeNet") * 1e3 / 2**10,
+                  "that is in KiB (1,024 bytes); the question's KB is 1,000 bytes.")]),
+    solution="from cnnlessons.models import MNIST_MODELS\n"
+             "state = MNIST_MODELS['SqueezeNet']().state_dict()\n"
+             "answer = sum(t.numel() * t.element_size() for t in state.values()) / 1e3",
+    hints=("torch.save(model.state_dict()) writes every tensor of the state_dict: parameters and buffers.",
+           "Add t.numel() * t.element_size() over model.state_dict().values(), then divide by 1,000."),
+    wrong=(344.6, 174.0, 339.8),  # parameters only, float16, KiB (for the model of 2026-12)
+    explanation="4 bytes for every number in the state_dict, BatchNorm's running statistics (and its counter of "
+                "batches, an int64) included: the size on disk is about 4 bytes per parameter, a little more "
+                "with BatchNorm.",
+)
 
 # ---------------------------------------------------------------------------------------------
 # The full comparison from the command line (the README's tables):
@@ -395,8 +500,9 @@ def main(argv: Sequence[str] | None = None) -> Shootout:
         minutes = (dt.datetime.now(dt.timezone.utc) - start).total_seconds() / 60
         text = [f"# Architecture shootout on {device.type.upper()}", "",
                 f"Measured {start:%Y-%m-%d %H:%M} UTC on {machine} (at start), {minutes:.1f} min in all.", "",
-                f"Budget: {result.budget}; Adam (lr 1e-3), the same seeds for every model "
-                "(accuracy: mean over seeds, range in brackets). images/s counts training steps only.",
+                f"Budget: {result.budget}; Adam (lr 1e-3), the same random seeds for every model "
+                "(accuracy: mean over the runs, one per seed, range in brackets). images/s counts training "
+                "steps only.",
                 "Parameters and mult-adds per image from `cl.trace` (torchinfo's conventions); size = "
                 "float32 state_dict in MB (10^6 bytes).", "",
                 f"Command: `python -m cnnlessons.lessons.architecture_shootout {' '.join(argv or [])}`", "",
