@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import html
 import statistics
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable
 
 import torch
 from torch import nn
@@ -127,7 +128,7 @@ class Shootout:
     def names(self) -> list[str]:
         return [r.name for r in self.rows]
 
-    def extend(self, other: "Shootout") -> "Shootout":
+    def extend(self, other: Shootout) -> Shootout:
         """Add ``other``'s runs (for example more seeds of a few models) to this shootout."""
         for row in other.rows:
             if row.name in self:

@@ -13,10 +13,11 @@ fraction of the cost (the notebook checks that they agree).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from glob import glob
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -255,7 +256,8 @@ class Sweep:
 def run_settings(pretrained_state: Mapping[str, torch.Tensor], labels_per_class: int, seed: int,
                  test: tuple[torch.Tensor, torch.Tensor], *, settings: Iterable[str] = tuple(SETTINGS),
                  steps: int = STEPS, finetune_steps: int = FINETUNE_STEPS, finetune_lr: float = FINETUNE_LR,
-                 device: Any = None, test_features: dict | None = None) -> tuple[dict[str, Run], dict[str, TransferNet]]:
+                 device: Any = None, test_features: dict | None = None
+                 ) -> tuple[dict[str, Run], dict[str, TransferNet]]:
     """Train the chosen settings on ``labels_per_class`` images per digit (drawn with ``seed``).
 
     Same images, same seed (head initialization, batch order) and the same ``steps`` for every

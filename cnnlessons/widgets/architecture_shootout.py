@@ -110,7 +110,7 @@ class ShootoutExplorer:
             self._message(f"No early accuracy was recorded for {', '.join(missing)}: run the shootout with "
                           "early_step=... to compare that.")
             return
-        (xl, xlog, xhigh), (yl, ylog, yhigh) = AXES[self.x.value], AXES[self.y.value]
+        (xl, _, xhigh), (yl, _, yhigh) = AXES[self.x.value], AXES[self.y.value]
         self.front = pareto({n: (xs[n][0], ys[n][0]) for n in chosen}, xhigh, yhigh)
         self.image.value = self._draw(chosen, xs, ys)
         self.text = (f"{yl.split(' (')[0]} against {xl.split(' (')[0]}: on the Pareto front "
@@ -134,7 +134,7 @@ class ShootoutExplorer:
             self._fig.subplots_adjust(left=0.11, right=0.97, bottom=0.13, top=0.9)
         ax = self._ax
         ax.clear()
-        (xl, xlog, xhigh), (yl, ylog, yhigh) = AXES[self.x.value], AXES[self.y.value]
+        (xl, xlog, _), (yl, ylog, _) = AXES[self.x.value], AXES[self.y.value]
         for i, n in enumerate(self.results.names):
             if n not in chosen:
                 continue
