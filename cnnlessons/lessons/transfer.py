@@ -466,8 +466,8 @@ exercise_3 = Exercise(
            "conv = nn.Conv2d(1, 32, 3, padding=1)\nmodels.freeze(conv)\n"
            "answer = nn.Sequential(conv, nn.ReLU(), nn.Flatten(), nn.Linear(32 * 28 * 28, 5))"),
     explanation="a linear classifier on block1's features (32 x 14 x 14 = 6,272 per image): 31,365 trainable "
-                "parameters, the 320 of block1 frozen. Earlier features are more general, so they suit a new "
-                "task that looks different from the old one.",
+                "parameters, the 320 of block1 frozen. Earlier features are more general: the standard advice "
+                "for a new task that looks different from the old one.",
 )
 
 
@@ -515,9 +515,7 @@ exercise_4 = Exercise(
            "Train each with lesson.train_frozen(model, x, y, seed=0) on the inverted images, then "
            "cl.evaluate(model, (lesson.invert(x_new_test), y_new_test))."),
     wrong=("block1", "earlier", "block 1"),
-    explanation="block2, by a few points in our runs (seeds 0-4): inverting the contrast keeps the strokes' shapes, "
-                "so the top features still fit the new task. 'Earlier features' is the advice for new images "
-                "that really differ, such as medical scans after ImageNet photos. Compare with a frozen random "
-                "block2: pretraining gains less on inverted digits than on the originals, as Yosinski et al. "
-                "found for more distant tasks.",
+    explanation="block2, by about two points in our runs (seeds 0-4): inverting the contrast keeps the strokes' "
+                "shapes, so the top features still fit the new task. 'Earlier features' is the advice for new "
+                "images that really differ from the old ones, such as medical scans after ImageNet photos.",
 )
