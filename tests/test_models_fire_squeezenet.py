@@ -5,7 +5,13 @@ import torchvision
 from torch import nn
 
 from cnnlessons.models.fire_squeezenet import (
-    Fire, fire_sizes, mnist_squeezenet, model_size_mb, squeezenet1_0, squeezenet1_1, squeezenet_explore,
+    Fire,
+    fire_sizes,
+    mnist_squeezenet,
+    model_size_mb,
+    squeezenet1_0,
+    squeezenet1_1,
+    squeezenet_explore,
 )
 
 

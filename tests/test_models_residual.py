@@ -1,12 +1,22 @@
-"""ResNet: torchvision parity, parameter counts, shortcut options A/B/C, equal-parameter plain twins, the two-block net."""
+"""ResNet: torchvision parity, parameter counts, shortcut options A/B/C, equal-parameter plain twins,
+the two-block net."""
 import pytest
 import torch
 import torchvision
 from torch import nn
 
 from cnnlessons.models.residual import (
-    BasicBlock, Bottleneck, CifarBlock, InceptionResNetA, ShortcutA, TwoBlockResidualNet, mnist_resnet, plain34,
-    resnet18, resnet34, resnet50,
+    BasicBlock,
+    Bottleneck,
+    CifarBlock,
+    InceptionResNetA,
+    ShortcutA,
+    TwoBlockResidualNet,
+    mnist_resnet,
+    plain34,
+    resnet18,
+    resnet34,
+    resnet50,
 )
 
 

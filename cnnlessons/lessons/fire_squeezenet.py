@@ -6,7 +6,7 @@ filters (one knob at a time, as the paper did) and with the three bypass variant
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import nn

@@ -6,7 +6,7 @@ parameters) and measures each convolution's gradient before training; the depth 
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
@@ -73,7 +73,8 @@ def final_loss(runs: dict[tuple[int, bool, int], list[float]], depth: int, resid
 # --- Gradient norms at initialization -------------------------------------------------------------
 
 
-def conv_grad_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor, relative: bool = True) -> list[tuple[str, float]]:
+def conv_grad_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
+                    relative: bool = True) -> list[tuple[str, float]]:
     """One forward and backward pass on (x, y); for each convolution on the main path, in forward
     order, the norm of its weight's gradient, divided by the norm of the weight when ``relative``.
 

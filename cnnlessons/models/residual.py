@@ -406,5 +406,6 @@ class InceptionResNetA(nn.Module):
 
 __all__ = [
     "BasicBlock", "Bottleneck", "ResNet", "resnet18", "resnet34", "resnet50", "plain18", "plain34",
-    "SHORTCUTS", "ShortcutA", "CifarBlock", "MNISTResNet", "mnist_resnet", "ResidualBlock", "TwoBlockResidualNet", "BasicConv2d", "InceptionResNetA",
+    "SHORTCUTS", "ShortcutA", "CifarBlock", "MNISTResNet", "mnist_resnet", "ResidualBlock", "TwoBlockResidualNet",
+    "BasicConv2d", "InceptionResNetA",
 ]

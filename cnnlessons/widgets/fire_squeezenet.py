@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import html
 import io
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 SR_OPTIONS = (("1/8", 0.125), ("1/4", 0.25), ("3/8", 0.375), ("1/2", 0.5), ("3/4", 0.75), ("1", 1.0))
 PCT_OPTIONS = (("1/8", 0.125), ("1/4", 0.25), ("1/2", 0.5), ("3/4", 0.75), ("7/8", 0.875))
@@ -136,8 +137,8 @@ class SqueezeExplorer:
             body = "<br>".join(html.escape(line) for line in self.text.splitlines())
             self.image.value = self._images[key]
         else:
-            result = (f"Not trained in this notebook: like the paper, it varies one knob at a time. Set the "
-                      f"squeeze ratio or the share of 3x3 filters to 1/2 to see an accuracy.")
+            result = ("Not trained in this notebook: like the paper, it varies one knob at a time. Set the "
+                      "squeeze ratio or the share of 3x3 filters to 1/2 to see an accuracy.")
             self.text = "\n".join((fire, net, result))
             body = ("<br>".join(html.escape(line) for line in (fire, net))
                     + f'<br><span class="{MESSAGE_CLASS}"><b>{html.escape(result)}</b></span>')

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import io
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 RunKey = tuple[int, bool, int]             # (depth, residual, seed) -> per-step training loss
 GradKey = tuple[int, bool, bool, int]      # (depth, residual, batch_norm, seed) -> relative norms
