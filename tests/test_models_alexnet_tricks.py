@@ -5,11 +5,8 @@ import torchvision
 from torch import nn
 
 from cnnlessons import load_mnist
+from cnnlessons.counting import count_params as n_params
 from cnnlessons.models import alexnet_tricks as A
-
-
-def n_params(m: nn.Module) -> int:
-    return sum(p.numel() for p in m.parameters())
 
 
 def test_alexnet_matches_torchvision():

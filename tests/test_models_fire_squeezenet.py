@@ -4,19 +4,16 @@ import torch
 import torchvision
 from torch import nn
 
+from cnnlessons.counting import count_params as n_params
+from cnnlessons.counting import params_mb
 from cnnlessons.models.fire_squeezenet import (
     Fire,
     fire_sizes,
     mnist_squeezenet,
-    model_size_mb,
     squeezenet1_0,
     squeezenet1_1,
     squeezenet_explore,
 )
-
-
-def n_params(m: nn.Module) -> int:
-    return sum(p.numel() for p in m.parameters())
 
 
 @pytest.mark.parametrize("ours, theirs, count", [
@@ -113,7 +110,7 @@ def test_one_batch_norm_equals_one_per_branch():
     assert torch.allclose(fire(x), want, atol=1e-6)
 
 
-def test_model_size_mb():
+def test_params_mb():
     m = squeezenet1_1()
-    assert model_size_mb(m) == pytest.approx(1_235_496 * 4 / 1e6)
-    assert model_size_mb(m, 2) == pytest.approx(model_size_mb(m) / 2)
+    assert params_mb(m) == pytest.approx(1_235_496 * 4 / 1e6)
+    assert params_mb(m, 2) == pytest.approx(params_mb(m) / 2)

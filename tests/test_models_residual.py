@@ -5,6 +5,7 @@ import torch
 import torchvision
 from torch import nn
 
+from cnnlessons.counting import count_params as n_params
 from cnnlessons.models.residual import (
     BasicBlock,
     Bottleneck,
@@ -18,10 +19,6 @@ from cnnlessons.models.residual import (
     resnet34,
     resnet50,
 )
-
-
-def n_params(m: nn.Module) -> int:
-    return sum(p.numel() for p in m.parameters())
 
 
 @pytest.mark.parametrize("ours, theirs, count", [

@@ -4,13 +4,10 @@ import torch
 import torchvision
 from torch import nn
 
+from cnnlessons.counting import count_params as n_params
 from cnnlessons.models import vgg_small_kernels as V
 
 NAMES = ["vgg11", "vgg13", "vgg16", "vgg19", "vgg11_bn", "vgg13_bn", "vgg16_bn", "vgg19_bn"]
-
-
-def n_params(m: nn.Module) -> int:
-    return sum(p.numel() for p in m.parameters())
 
 
 def _randomize_bn_stats(model: nn.Module) -> None:

@@ -312,13 +312,7 @@ def mnist_squeezenet(
     return MNISTSqueezeNet(squeeze_ratio, pct_3x3, bypass, batch_norm, num_classes)
 
 
-def model_size_mb(model: nn.Module, bytes_per_param: int = 4) -> float:
-    """Size of the parameters in megabytes (10**6 bytes): 4 bytes each at float32, 2 at float16."""
-    n = sum(p.numel() for p in model.parameters())
-    return n * bytes_per_param / 1e6
-
-
 __all__ = [
     "Fire", "SqueezeNet", "squeezenet1_0", "squeezenet1_1", "fire_sizes", "FireNet",
-    "squeezenet_explore", "MNISTSqueezeNet", "mnist_squeezenet", "model_size_mb",
+    "squeezenet_explore", "MNISTSqueezeNet", "mnist_squeezenet",
 ]
