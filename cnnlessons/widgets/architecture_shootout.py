@@ -152,6 +152,7 @@ class ShootoutExplorer:
                 axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
                 axis.set_major_formatter(EngFormatter())
                 axis.set_minor_locator(NullLocator())
+        ax.margins(x=0.15, y=0.08)  # room for the names next to the points
         ax.set_xlabel(xl)
         ax.set_ylabel(yl)
         ax.set_title(f"{yl.split(' (')[0]} against {xl.split(' (')[0]} (bars: range over seeds)", fontsize=10)
