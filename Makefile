@@ -41,6 +41,7 @@ lab: $(LAB_STAMP)
 LINT_PATHS := cnnlessons tests benchmarks scripts
 lint: $(STAMP)
 	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/ruff format --check $(LINT_PATHS)
 
 # The notebooks' text twins (jupytext percent format, notebooks/NN_name.py): what a reviewer reads
 # in a diff. tests/test_notebook_twins.py fails when one is missing or older than its notebook.

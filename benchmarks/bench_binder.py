@@ -25,6 +25,7 @@ re-run), benchmarks/results/binder_cpu.md, and the README table between the bind
 
 Needs root (writing /sys/fs/cgroup) and Linux.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,8 +49,14 @@ CPU_MAX = "100000 100000"  # one CPU's worth of time per 100 ms period
 PEAK_LIMIT_MB = 1.8 * 1024
 WALL_LIMIT_S = 180.0
 HARD_TIMEOUT_S = 900.0  # stop a notebook that would run on and on
-THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS",
-               "VECLIB_MAXIMUM_THREADS", "TORCH_NUM_THREADS")
+THREAD_VARS = (
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "TORCH_NUM_THREADS",
+)
 MARK = "CNNLESSONS_BINDER_STATS"
 README_START, README_END = "<!-- binder-table:start -->", "<!-- binder-table:end -->"
 
@@ -63,6 +70,7 @@ print("{MARK}", json.dumps({{"peak_mb": _u.ru_maxrss / 1024, "cpu_s": _u.ru_utim
 
 
 # --- cgroups ---------------------------------------------------------------------------------------
+
 
 class Cage:
     """A cgroup (v2 or v1) limiting memory and CPU time; processes join it via preexec()."""
@@ -107,8 +115,18 @@ class Cage:
 
     def command(self, argv: list[str]) -> list[str]:
         if self.kind == "systemd":
-            return ["systemd-run", "--scope", "--quiet", "-p", f"MemoryMax={MEMORY_BYTES}", "-p", "MemorySwapMax=0",
-                    "-p", "CPUQuota=100%", *argv]
+            return [
+                "systemd-run",
+                "--scope",
+                "--quiet",
+                "-p",
+                f"MemoryMax={MEMORY_BYTES}",
+                "-p",
+                "MemorySwapMax=0",
+                "-p",
+                "CPUQuota=100%",
+                *argv,
+            ]
         return argv
 
     def peak_mb(self) -> float | None:
@@ -180,14 +198,22 @@ def detect() -> str:
             return "v1"
     except FileNotFoundError:
         pass
-    if shutil.which("systemd-run") and subprocess.run(
-            ["systemd-run", "--scope", "--quiet", "-p", "CPUQuota=100%", "true"], capture_output=True).returncode == 0:
+    if (
+        shutil.which("systemd-run")
+        and subprocess.run(
+            ["systemd-run", "--scope", "--quiet", "-p", "CPUQuota=100%", "true"], capture_output=True
+        ).returncode
+        == 0
+    ):
         return "systemd"
-    raise SystemExit("cannot create a cgroup here (run as root on Linux, with cgroup v1 or v2 cpu and memory "
-                     "controllers, or with systemd)")
+    raise SystemExit(
+        "cannot create a cgroup here (run as root on Linux, with cgroup v1 or v2 cpu and memory "
+        "controllers, or with systemd)"
+    )
 
 
 # --- running one notebook ----------------------------------------------------------------------------
+
 
 def run_one(notebook: Path, out_json: Path) -> None:
     """Inside the cgroup: execute the notebook in a fresh kernel; write the kernel's numbers."""
@@ -198,8 +224,13 @@ def run_one(notebook: Path, out_json: Path) -> None:
     nb.cells.append(nbformat.v4.new_code_cell(STATS_CELL))
     # allow_errors: the stats cell runs even after a failing cell; errors are collected below
     # (cells tagged raises-exception are meant to fail).
-    client = NotebookClient(nb, timeout=HARD_TIMEOUT_S, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(notebook.parent)}})
+    client = NotebookClient(
+        nb,
+        timeout=HARD_TIMEOUT_S,
+        kernel_name="python3",
+        allow_errors=True,
+        resources={"metadata": {"path": str(notebook.parent)}},
+    )
     error = None
     try:
         client.execute()
@@ -215,7 +246,7 @@ def run_one(notebook: Path, out_json: Path) -> None:
     for out in nb.cells[-1].get("outputs", []):
         for line in out.get("text", "").splitlines():
             if line.startswith(MARK):
-                stats = json.loads(line[len(MARK):])
+                stats = json.loads(line[len(MARK) :])
     out_json.write_text(json.dumps({"error": error, **stats}))
 
 
@@ -238,9 +269,15 @@ def measure(notebook: Path, with_neighbour: bool = True, extra_env: dict | None 
             argv = cage.command([sys.executable, __file__, "--run-one", str(notebook), str(out_json)])
             start = time.perf_counter()
             try:
-                done = subprocess.run(argv, env=env, cwd=notebook.parent, capture_output=True, text=True,
-                                      timeout=HARD_TIMEOUT_S + 60,
-                                      preexec_fn=cage.preexec if cage.kind != "systemd" else None)
+                done = subprocess.run(
+                    argv,
+                    env=env,
+                    cwd=notebook.parent,
+                    capture_output=True,
+                    text=True,
+                    timeout=HARD_TIMEOUT_S + 60,
+                    preexec_fn=cage.preexec if cage.kind != "systemd" else None,
+                )
                 row["returncode"] = done.returncode
                 row["stderr_tail"] = done.stderr[-600:]
             except subprocess.TimeoutExpired:
@@ -259,7 +296,9 @@ def measure(notebook: Path, with_neighbour: bool = True, extra_env: dict | None 
         out_json.unlink()
     problems = []
     if row.get("error") or row.get("returncode") not in (0,):
-        problems.append(row.get("error") or f"runner exited {row.get('returncode')}: {row.get('stderr_tail', '')[-200:]}")
+        problems.append(
+            row.get("error") or f"runner exited {row.get('returncode')}: {row.get('stderr_tail', '')[-200:]}"
+        )
     if row.get("oom_kills"):
         problems.append(f"{row['oom_kills']} OOM kill(s)")
     if row.get("peak_mb") is None:
@@ -278,13 +317,25 @@ def measure(notebook: Path, with_neighbour: bool = True, extra_env: dict | None 
 
 # --- reporting ---------------------------------------------------------------------------------------
 
+
 def _machine() -> dict:
-    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                if ln.startswith("model name")), platform.processor())
+    cpu = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ),
+        platform.processor(),
+    )
     import torch  # only for its version
 
-    return {"cpu": cpu, "cores": os.cpu_count(), "torch": torch.__version__, "python": platform.python_version(),
-            "kernel": platform.release()}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+    }
 
 
 def _row_md(r: dict) -> str:
@@ -292,12 +343,16 @@ def _row_md(r: dict) -> str:
     cg = f"{r['cgroup_peak_mb']:,.0f} MB" if r.get("cgroup_peak_mb") else "-"
     cpu = f"{r['cpu_s']:.0f} s" if r.get("cpu_s") is not None else "-"
     result = "passes" if r["passed"] else "FAILS: " + "; ".join(r["problems"])
-    return (f"| {r['notebook']} | {r['wall_s']:.0f} s | {peak} | {cg} | {cpu} | {r.get('threads', '-')} | "
-            f"{r.get('load_before', '-')} | {result} |")
+    return (
+        f"| {r['notebook']} | {r['wall_s']:.0f} s | {peak} | {cg} | {cpu} | {r.get('threads', '-')} | "
+        f"{r.get('load_before', '-')} | {result} |"
+    )
 
 
-HEADER = ("| notebook | wall time | kernel peak | cgroup peak | kernel CPU | torch threads | load before | result |\n"
-          "|---|---:|---:|---:|---:|---:|---:|---|")
+HEADER = (
+    "| notebook | wall time | kernel peak | cgroup peak | kernel CPU | torch threads | load before | result |\n"
+    "|---|---:|---:|---:|---:|---:|---:|---|"
+)
 
 
 def _loads(rows: list[dict]) -> str:
@@ -331,18 +386,24 @@ def write_reports(rows: dict, meta: dict) -> None:
         f"Python {meta['machine']['python']}, Linux {meta['machine']['kernel']}. Rows measured "
         f"{_dates(ordered, meta)}; 'load before' is the 1-minute load average when the row started (other work on the "
         "machine inflates wall time; 'kernel CPU' does not depend on it much).\n\n"
-        + ("This venv's torch is a CUDA build, whose libraries add to the kernel's resident memory; Binder "
-           "installs the smaller +cpu build (binder/requirements.txt).\n\n" if "+cu" in meta["machine"]["torch"] else "")
-        +
-        f"Targets: finishes, kernel peak < {PEAK_LIMIT_MB:,.0f} MB, wall time < {WALL_LIMIT_S:.0f} s. "
+        + (
+            "This venv's torch is a CUDA build, whose libraries add to the kernel's resident memory; Binder "
+            "installs the smaller +cpu build (binder/requirements.txt).\n\n"
+            if "+cu" in meta["machine"]["torch"]
+            else ""
+        )
+        + f"Targets: finishes, kernel peak < {PEAK_LIMIT_MB:,.0f} MB, wall time < {WALL_LIMIT_S:.0f} s. "
         f"{n_pass} of {len(ordered)} notebooks pass.\n\n"
         "'kernel peak' is the kernel's own peak resident memory; 'cgroup peak' is the whole cgroup's "
         "(the runner standing in for Jupyter's server, and page cache), which is what the 2 GiB cap counts.\n\n"
         f"{HEADER}\n{body}\n"
-        + ("\nA row named 'notebook (VAR=VALUE)' ran with that set in the kernel's environment (`--env`). "
-           "`OMP_NUM_THREADS=2` reproduces torch's own choice on this 2-core machine, one thread per visible "
-           "core, which is what a kernel did before `import cnnlessons` followed the CPU quota.\n"
-           if len(plain) < len(ordered) else "")
+        + (
+            "\nA row named 'notebook (VAR=VALUE)' ran with that set in the kernel's environment (`--env`). "
+            "`OMP_NUM_THREADS=2` reproduces torch's own choice on this 2-core machine, one thread per visible "
+            "core, which is what a kernel did before `import cnnlessons` followed the CPU quota.\n"
+            if len(plain) < len(ordered)
+            else ""
+        )
     )
     (RESULTS / "binder_cpu.md").write_text(md)
     readme = ROOT / "README.md"
@@ -353,12 +414,16 @@ def write_reports(rows: dict, meta: dict) -> None:
             f"{(format(r['peak_mb'], ',.0f') + ' MB') if r.get('peak_mb') is not None else '-'} | "
             f"{(format(r['cpu_s'], '.0f') + ' s') if r.get('cpu_s') is not None else '-'} | "
             f"{r.get('threads', '-')} | {'passes' if r['passed'] else 'FAILS: ' + '; '.join(r['problems'])} |"
-            for r in plain)
-        table = ("| notebook | wall time | kernel peak | kernel CPU | torch threads | result |\n"
-                 "|---|---:|---:|---:|---:|---|\n" + short +
-                 f"\n\n{meta['machine']['cores']}-core {meta['machine']['cpu']}, torch {meta['machine']['torch']}, "
-                 f"measured {_dates(plain, meta)} at a 1-minute load average of {_loads(plain)} before each notebook "
-                 "(details: `benchmarks/results/binder_cpu.md`).")
+            for r in plain
+        )
+        table = (
+            "| notebook | wall time | kernel peak | kernel CPU | torch threads | result |\n"
+            "|---|---:|---:|---:|---:|---|\n"
+            + short
+            + f"\n\n{meta['machine']['cores']}-core {meta['machine']['cpu']}, torch {meta['machine']['torch']}, "
+            f"measured {_dates(plain, meta)} at a 1-minute load average of {_loads(plain)} before each notebook "
+            "(details: `benchmarks/results/binder_cpu.md`)."
+        )
         start, end = text.index(README_START) + len(README_START), text.index(README_END)
         readme.write_text(text[:start] + "\n" + table + "\n" + text[end:])
 
@@ -369,9 +434,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--run-one", nargs=2, type=Path, metavar=("NOTEBOOK", "OUT_JSON"), help=argparse.SUPPRESS)
     ap.add_argument("--no-neighbour", action="store_true", help="no busy process beside the cap (an idle node)")
     ap.add_argument("--dry-run", action="store_true", help="only say how the cap would be made")
-    ap.add_argument("--env", action="append", default=[], metavar="VAR=VALUE",
-                    help="set this in the kernel's environment (an experiment, e.g. OMP_NUM_THREADS=2 for "
-                         "torch's own one thread per visible core); such rows are reported under another name")
+    ap.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="VAR=VALUE",
+        help="set this in the kernel's environment (an experiment, e.g. OMP_NUM_THREADS=2 for "
+        "torch's own one thread per visible core); such rows are reported under another name",
+    )
     args = ap.parse_args(argv)
     if args.run_one:
         run_one(*args.run_one)
@@ -383,9 +453,15 @@ def main(argv: list[str] | None = None) -> int:
     notebooks = [p.resolve() for p in args.notebooks] or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     old = json.loads((RESULTS / "binder_cpu.json").read_text()) if (RESULTS / "binder_cpu.json").exists() else {}
     rows = old.get("rows", {})
-    meta = {"machine": _machine(), "cgroup": kind, "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
-    print(f"{len(notebooks)} notebook(s) under 2 GiB and one CPU's worth of time ({kind})"
-          f"{'' if args.no_neighbour else ', one busy neighbour'}:")
+    meta = {
+        "machine": _machine(),
+        "cgroup": kind,
+        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+    print(
+        f"{len(notebooks)} notebook(s) under 2 GiB and one CPU's worth of time ({kind})"
+        f"{'' if args.no_neighbour else ', one busy neighbour'}:"
+    )
     extra = dict(item.split("=", 1) for item in args.env)
     for nb in notebooks:
         load = os.getloadavg()[0]
@@ -398,8 +474,9 @@ def main(argv: list[str] | None = None) -> int:
         rows[row["notebook"]] = row
         print(_row_md(row), flush=True)
         write_reports(rows, meta)  # after each notebook, so a stopped run keeps what it measured
-    failed = [r for r in rows.values() if r["notebook"].split(" (")[0] in {p.name for p in notebooks}
-              and not r["passed"]]
+    failed = [
+        r for r in rows.values() if r["notebook"].split(" (")[0] in {p.name for p in notebooks} and not r["passed"]
+    ]
     print(f"{len(notebooks) - len(failed)} of {len(notebooks)} pass; results in benchmarks/results/binder_cpu.md")
     return 1 if failed else 0
 

@@ -15,6 +15,7 @@ run on a quiet machine (check ``uptime``) and say which machine it was.
     CNNLESSONS_DEVICE=cuda python benchmarks/bench_fit.py --json out.json
     python benchmarks/bench_fit.py --subset 5000         # a quick look
 """
+
 from __future__ import annotations
 
 import argparse
@@ -85,8 +86,12 @@ def plain_loop(device: torch.device, epochs: int, subset: int | None) -> dict:
             pred = model(inputs.to(device)).argmax(1).cpu()
             correct += int((pred == target).sum())
             total += len(target)
-    return {"name": "plain loop (DataLoader, PIL, batch 64)", "images_per_s": images / train_s,
-            "train_s": train_s, "test_acc": correct / total}
+    return {
+        "name": "plain loop (DataLoader, PIL, batch 64)",
+        "images_per_s": images / train_s,
+        "train_s": train_s,
+        "test_acc": correct / total,
+    }
 
 
 def fit_run(name: str, device: torch.device, epochs: int, data, **kwargs) -> dict:
@@ -95,9 +100,16 @@ def fit_run(name: str, device: torch.device, epochs: int, data, **kwargs) -> dic
     kwargs.setdefault("live", False)
     sync(device)
     h = cl.fit(model, data[0], data[1], epochs=epochs, device=device, progress=False, **kwargs)
-    return {"name": name, "images_per_s": h.images_per_s, "train_s": h.train_time,
-            "wall_s": h.wall_time, "test_acc": h.final_test_acc, "cuda_graph": h.cuda_graph,
-            "channels_last": h.channels_last, "batch_size": h.batch_size}
+    return {
+        "name": name,
+        "images_per_s": h.images_per_s,
+        "train_s": h.train_time,
+        "wall_s": h.wall_time,
+        "test_acc": h.final_test_acc,
+        "cuda_graph": h.cuda_graph,
+        "channels_last": h.channels_last,
+        "batch_size": h.batch_size,
+    }
 
 
 def sync(device: torch.device) -> None:
@@ -142,50 +154,94 @@ def main(argv: list[str] | None = None) -> dict:
     def report(r: dict) -> None:
         runs.append(r)
         extra = f", wall {r['wall_s']:.1f} s" if "wall_s" in r else ""
-        print(f"{r['name']:<48} {r['images_per_s']:>9,.0f} img/s  train {r['train_s']:6.1f} s{extra}  "
-              f"test acc {100 * r['test_acc']:.2f}%", flush=True)
+        print(
+            f"{r['name']:<48} {r['images_per_s']:>9,.0f} img/s  train {r['train_s']:6.1f} s{extra}  "
+            f"test acc {100 * r['test_acc']:.2f}%",
+            flush=True,
+        )
 
     if not args.skip_plain:
         report(plain_loop(device, args.epochs, args.subset))
     fit_default = fit_run("fit, defaults", device, args.epochs, data)
     report(fit_default)
     if device.type == "cuda":
-        report(fit_run("fit, batch 64, plain loop's SGD, CUDA graph", device, args.epochs, data,
-                       batch_size=64, lr=0.01, momentum=0.5))
-        report(fit_run("fit, batch 64, plain loop's SGD, no graph", device, args.epochs, data,
-                       batch_size=64, lr=0.01, momentum=0.5, cuda_graph=False))
+        report(
+            fit_run(
+                "fit, batch 64, plain loop's SGD, CUDA graph",
+                device,
+                args.epochs,
+                data,
+                batch_size=64,
+                lr=0.01,
+                momentum=0.5,
+            )
+        )
+        report(
+            fit_run(
+                "fit, batch 64, plain loop's SGD, no graph",
+                device,
+                args.epochs,
+                data,
+                batch_size=64,
+                lr=0.01,
+                momentum=0.5,
+                cuda_graph=False,
+            )
+        )
     if device.type == "cpu" and not args.skip_bf16:
         # Opt-in bfloat16 autocast: a large gain on CPUs with AMX / AVX512-BF16, a loss elsewhere.
         report(fit_run("fit, defaults, precision='bf16'", device, args.epochs, data, precision="bf16"))
     if args.channels_last:
         flipped = not fit_default["channels_last"]
-        report(fit_run(f"fit, defaults, channels_last={flipped}", device, args.epochs, data,
-                       channels_last=flipped))
-    result: dict = {"device": str(device), "machine": machine(device), "torch": torch.__version__,
-                    "load_average": load, "epochs": args.epochs, "subset": args.subset, "runs": runs}
+        report(fit_run(f"fit, defaults, channels_last={flipped}", device, args.epochs, data, channels_last=flipped))
+    result: dict = {
+        "device": str(device),
+        "machine": machine(device),
+        "torch": torch.__version__,
+        "load_average": load,
+        "epochs": args.epochs,
+        "subset": args.subset,
+        "runs": runs,
+    }
     if not args.skip_live:
         live = fit_run("fit, defaults, live curves (Agg, PNG)", device, args.epochs, data, live=True)
         report(live)
         result["live_overhead_pct"] = 100 * (fit_default["images_per_s"] / live["images_per_s"] - 1)
         result["live_overhead_wall_pct"] = 100 * (live["wall_s"] / fit_default["wall_s"] - 1)
-        print(f"live-curve overhead: {result['live_overhead_pct']:+.1f}% of training time "
-              f"({result['live_overhead_wall_pct']:+.1f}% of wall time)")
+        print(
+            f"live-curve overhead: {result['live_overhead_pct']:+.1f}% of training time "
+            f"({result['live_overhead_wall_pct']:+.1f}% of wall time)"
+        )
     if args.sweep:
         for lr, momentum in ((0.02, 0.5), (0.04, 0.5), (0.08, 0.5), (0.01, 0.9), (0.02, 0.9), (0.04, 0.9)):
             for seed in (0, 1):
                 torch.manual_seed(seed)
-                h = cl.fit(InceptionANet(), data[0], data[1], epochs=args.epochs, device=device, lr=lr,
-                           momentum=momentum, seed=seed, live=False, progress=False)
-                print(f"sweep lr {lr} momentum {momentum} seed {seed}: test acc {100 * h.final_test_acc:.2f}%",
-                      flush=True)
+                h = cl.fit(
+                    InceptionANet(),
+                    data[0],
+                    data[1],
+                    epochs=args.epochs,
+                    device=device,
+                    lr=lr,
+                    momentum=momentum,
+                    seed=seed,
+                    live=False,
+                    progress=False,
+                )
+                print(
+                    f"sweep lr {lr} momentum {momentum} seed {seed}: test acc {100 * h.final_test_acc:.2f}%", flush=True
+                )
                 result.setdefault("sweep", []).append(
-                    {"lr": lr, "momentum": momentum, "seed": seed, "test_acc": h.final_test_acc})
+                    {"lr": lr, "momentum": momentum, "seed": seed, "test_acc": h.final_test_acc}
+                )
     if not args.skip_plain:
         plain = runs[0]
         for r in runs[1:]:
             r["speedup"] = r["images_per_s"] / plain["images_per_s"]
-            print(f"ratio {r['name']!r} / plain loop: {r['speedup']:.2f}x images/s, "
-                  f"test acc {100 * r['test_acc']:.2f}% vs {100 * plain['test_acc']:.2f}%")
+            print(
+                f"ratio {r['name']!r} / plain loop: {r['speedup']:.2f}x images/s, "
+                f"test acc {100 * r['test_acc']:.2f}% vs {100 * plain['test_acc']:.2f}%"
+            )
     if args.json:
         with open(args.json, "w") as f:
             json.dump(result, f, indent=2)

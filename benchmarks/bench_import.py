@@ -10,6 +10,7 @@ according to ``python -X importtime``.
     .venv/bin/python benchmarks/bench_import.py            # 5 runs
     .venv/bin/python benchmarks/bench_import.py --runs 9 --json out.json
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,12 @@ def probe_once(python: str = sys.executable) -> dict:
 
 def importtime_top(python: str = sys.executable, top: int = 5) -> list[tuple[str, float]]:
     """The cnnlessons modules with the largest cumulative import time (ms), from -X importtime."""
-    out = subprocess.run([python, "-X", "importtime", "-c", "import torch; import cnnlessons.models, cnnlessons.train"],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [python, "-X", "importtime", "-c", "import torch; import cnnlessons.models, cnnlessons.train"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     rows = []
     for line in out.stderr.splitlines():
         # "import time:      self [us] |  cumulative | imported package"

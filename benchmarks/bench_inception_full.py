@@ -9,6 +9,7 @@ accuracy (all 10,000 test images) and the wall time, and writes them to
     CNNLESSONS_DEVICE=cuda python benchmarks/bench_inception_full.py
     python benchmarks/bench_inception_full.py --subset 5000 --epochs 1   # a quick look
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,7 +39,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--subset", type=int, default=None, help="training images (default: all 60,000)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=None, help="markdown file (default: results/inception_full_<device>.md)")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="markdown file (default: results/inception_full_<device>.md)"
+    )
     args = parser.parse_args()
 
     device = cl.pick_device()
@@ -48,9 +51,21 @@ def main() -> None:
     model = InceptionANet()
 
     start = time.perf_counter()
-    hist = cl.fit(model, train, test, epochs=args.epochs, batch_size=64, lr=0.01, optimizer="sgd",
-                  momentum=0.5, device=device, seed=args.seed, live=False, progress=True,
-                  label="InceptionANet")
+    hist = cl.fit(
+        model,
+        train,
+        test,
+        epochs=args.epochs,
+        batch_size=64,
+        lr=0.01,
+        optimizer="sgd",
+        momentum=0.5,
+        device=device,
+        seed=args.seed,
+        live=False,
+        progress=True,
+        label="InceptionANet",
+    )
     if device.type == "cuda":
         torch.cuda.synchronize()
     wall = time.perf_counter() - start

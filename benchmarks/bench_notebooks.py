@@ -13,6 +13,7 @@ under 1.5 GB. Timings grow with machine load: the load average is printed with t
     .venv/bin/python benchmarks/bench_notebooks.py notebooks/08_architecture_shootout.ipynb
     .venv/bin/python benchmarks/bench_notebooks.py --json out.json
 """
+
 from __future__ import annotations
 
 import argparse
@@ -85,8 +86,19 @@ def _peak_mb(pid: int) -> float | None:
 
 def run_notebook(path: Path, timeout_s: float = 900.0, poll_s: float = 0.1) -> dict:
     """Run one notebook under strict nbval; return its wall time, outcome and kernel peak."""
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval", "--nbval-current-env",
-           "--nbval-sanitize-with", str(SANITIZE), str(path)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--nbval",
+        "--nbval-current-env",
+        "--nbval-sanitize-with",
+        str(SANITIZE),
+        str(path),
+    ]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     kernel_peak: dict[int, float] = {}
@@ -103,12 +115,20 @@ def run_notebook(path: Path, timeout_s: float = 900.0, poll_s: float = 0.1) -> d
         time.sleep(poll_s)
     wall = time.perf_counter() - t0
     output = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout.read() if proc.stdout else "")  # no colours
-    summary = next((ln.strip("= ") for ln in reversed(output.splitlines()) if re.search(r"\d+ (passed|failed|error)", ln)),
-                   "no summary")
+    summary = next(
+        (ln.strip("= ") for ln in reversed(output.splitlines()) if re.search(r"\d+ (passed|failed|error)", ln)),
+        "no summary",
+    )
     passed = proc.returncode == 0 and not timed_out
-    return {"notebook": path.name, "wall_s": wall, "passed": passed, "summary": summary,
-            "timed_out": timed_out, "kernel_peak_mb": max(kernel_peak.values()) if kernel_peak else None,
-            "output_tail": "" if passed else output[-2000:]}
+    return {
+        "notebook": path.name,
+        "wall_s": wall,
+        "passed": passed,
+        "summary": summary,
+        "timed_out": timed_out,
+        "kernel_peak_mb": max(kernel_peak.values()) if kernel_peak else None,
+        "output_tail": "" if passed else output[-2000:],
+    }
 
 
 def find_notebooks(paths: list[str] | None = None) -> list[Path]:
@@ -136,9 +156,15 @@ def measure(paths: list[str] | None = None, timeout_s: float = 900.0, echo: bool
     total = sum(r["wall_s"] for r in rows)
     for r in rows:
         r["share_pct"] = 100 * r["wall_s"] / total if total else 0.0
-    return {"notebooks": rows, "total_s": total, "load_before": load_before, "load_after": load_average(),
-            "budget_notebook_s": NOTEBOOK_BUDGET_S, "budget_total_s": TOTAL_BUDGET_S,
-            "budget_memory_mb": MEMORY_BUDGET_MB}
+    return {
+        "notebooks": rows,
+        "total_s": total,
+        "load_before": load_before,
+        "load_after": load_average(),
+        "budget_notebook_s": NOTEBOOK_BUDGET_S,
+        "budget_total_s": TOTAL_BUDGET_S,
+        "budget_memory_mb": MEMORY_BUDGET_MB,
+    }
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -149,8 +175,10 @@ def main(argv: list[str] | None = None) -> dict:
     args = p.parse_args(argv)
     print(f"strict nbval, one notebook at a time (load average {load_average():.2f})")
     r = measure(args.notebooks, timeout_s=args.timeout)
-    print(f"total {r['total_s']:.1f} s over {len(r['notebooks'])} notebooks "
-          f"(load average {r['load_before']:.2f} before, {r['load_after']:.2f} after)")
+    print(
+        f"total {r['total_s']:.1f} s over {len(r['notebooks'])} notebooks "
+        f"(load average {r['load_before']:.2f} before, {r['load_after']:.2f} after)"
+    )
     if args.json:
         with open(args.json, "w") as f:
             json.dump(r, f, indent=2)

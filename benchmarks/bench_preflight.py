@@ -8,6 +8,7 @@ and the InceptionA net ``bench_fit.py`` uses. Budget: under 2%.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_preflight.py
 """
+
 from __future__ import annotations
 
 import statistics
@@ -47,8 +48,11 @@ def main() -> None:
         c0 = time.process_time()
         hist = cl.fit(make(), (x, y), epochs=1, device="cpu", live=False, progress=False)
         epoch_cpu = time.process_time() - c0 - cpu  # the checks ran inside this call too
-        print(f"{name:20s} {1000 * wall:10.1f} / {1000 * cpu:8.1f} {hist.train_time:9.2f} / {epoch_cpu:7.2f} "
-              f"{100 * wall / hist.train_time:6.2f}% / {100 * cpu / epoch_cpu:5.2f}%", flush=True)
+        print(
+            f"{name:20s} {1000 * wall:10.1f} / {1000 * cpu:8.1f} {hist.train_time:9.2f} / {epoch_cpu:7.2f} "
+            f"{100 * wall / hist.train_time:6.2f}% / {100 * cpu / epoch_cpu:5.2f}%",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

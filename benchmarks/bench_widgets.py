@@ -11,6 +11,7 @@ control: label, updates, median ms, max ms (``benchmarks/run_all.py`` parses the
     .venv/bin/python benchmarks/bench_widgets.py            # everything
     .venv/bin/python benchmarks/bench_widgets.py --lessons   # only the lessons' demos
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,8 +25,17 @@ from typing import Any
 import torch
 from torch import nn
 
-LESSON_MODULES = ("start_here", "alexnet_tricks", "vgg_small_kernels", "one_by_one", "inception",
-                  "fire_squeezenet", "residual", "transfer", "architecture_shootout")
+LESSON_MODULES = (
+    "start_here",
+    "alexnet_tricks",
+    "vgg_small_kernels",
+    "one_by_one",
+    "inception",
+    "fire_squeezenet",
+    "residual",
+    "transfer",
+    "architecture_shootout",
+)
 POSITIONS = 8  # values tried per numeric control
 SWEEPS = 2
 
@@ -108,9 +118,15 @@ def bench_lessons(only: list[str] | None = None) -> list[dict]:
                 print(f"# {name}: control {i} {_describe(control)} cannot be driven from code", flush=True)
                 continue
             label = f"lesson {name}: {_describe(control)}"
-            row = {"lesson": name, "control": _describe(control), "updates": len(times),
-                   "median_ms": statistics.median(times), "max_ms": max(times), "silent": silent,
-                   "demo_s": built}
+            row = {
+                "lesson": name,
+                "control": _describe(control),
+                "updates": len(times),
+                "median_ms": statistics.median(times),
+                "max_ms": max(times),
+                "silent": silent,
+                "demo_s": built,
+            }
             rows.append(row)
             print(f"{label:60s} {len(times):7d} {row['median_ms']:10.1f} {row['max_ms']:8.1f}", flush=True)
             if silent:
@@ -119,6 +135,7 @@ def bench_lessons(only: list[str] | None = None) -> list[dict]:
 
 
 # --- the channel widget (lessons 03-06 use it from code) ----------------------------------------------
+
 
 def bottleneck_1x1(c_reduce: int) -> nn.Module:
     """192 -> c_reduce (1x1) -> 64 (3x3): the 1x1-before-3x3 trick at GoogLeNet's 28x28x192."""

@@ -20,6 +20,7 @@ is 10000 images); they count as diagnosed when they run without an error.
 Mistakes that need something this machine lacks (a CUDA-less machine for ``device="cuda"``)
 are skipped there.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -43,20 +44,22 @@ OUTCOMES = ("diagnosed", "raw", "silent")
 class Mistake:
     name: str
     run: Callable[[], Any]
-    keywords: tuple[str, ...]          # all must appear in the message (case-insensitive)
-    forbid: tuple[str, ...] = ()       # wrong advice: none may appear
+    keywords: tuple[str, ...]  # all must appear in the message (case-insensitive)
+    forbid: tuple[str, ...] = ()  # wrong advice: none may appear
     needs: Callable[[], bool] | None = None  # skipped when this returns False
-    handled: bool = False              # the fix is to accept it: diagnosed when it runs as meant
+    handled: bool = False  # the fix is to accept it: diagnosed when it runs as meant
 
 
 MISTAKES: list[Mistake] = []
 
 
-def mistake(*keywords: str, forbid: tuple[str, ...] = (), needs: Callable[[], bool] | None = None,
-            handled: bool = False):
+def mistake(
+    *keywords: str, forbid: tuple[str, ...] = (), needs: Callable[[], bool] | None = None, handled: bool = False
+):
     def register(fn: Callable[[], Any]) -> Callable[[], Any]:
         MISTAKES.append(Mistake(fn.__name__, fn, keywords, forbid, needs, handled))
         return fn
+
     return register
 
 
@@ -90,7 +93,7 @@ class Tiny(nn.Module):
 
     def __init__(self, in_channels: int = 1, classes: int = 10) -> None:
         super().__init__()
-        self.conv = nn.Conv2d(in_channels, 8, 3, stride=2)   # N x 8 x 13 x 13
+        self.conv = nn.Conv2d(in_channels, 8, 3, stride=2)  # N x 8 x 13 x 13
         self.bn = nn.BatchNorm2d(8)
         self.fc = nn.Linear(8 * 13 * 13, classes)
 
@@ -116,7 +119,7 @@ class Variant(Tiny):
         if kind == "wrong-in":
             self.fc = nn.Linear(1000, 10)
         if kind == "no-flatten":
-            self.pool = nn.MaxPool2d(2)             # N x 8 x 6 x 6
+            self.pool = nn.MaxPool2d(2)  # N x 8 x 6 x 6
             self.fc = nn.Linear(8 * 6 * 6, 10)
         if kind == "bn1d":
             self.bn = nn.BatchNorm1d(8)
@@ -227,6 +230,7 @@ def fit_loss_class_without_parentheses():
 @mistake("RandomShift(")
 def fit_augment_class_without_parentheses():
     from cnnlessons.augment import RandomShift
+
     cl.fit(Tiny(), train(), augment=RandomShift, **quiet())
 
 
@@ -354,12 +358,14 @@ def evaluate_batch_size_zero():
 @mistake("max_shift", "whole number")
 def random_shift_fraction():
     from cnnlessons.augment import RandomShift
+
     RandomShift(max_shift=2.5)(train()[0][:4])
 
 
 @mistake("degrees", "degrees=15")
 def random_rotation_string():
     from cnnlessons.augment import RandomRotation
+
     RandomRotation(degrees="15")(train()[0][:4])
 
 
@@ -751,6 +757,7 @@ def evaluate_images_and_labels_as_two_arguments():
 @mistake("compose")
 def fit_augment_as_a_list():
     from cnnlessons.augment import RandomRotation, RandomShift
+
     cl.fit(Tiny(), train(), augment=[RandomShift(2), RandomRotation(10)], **quiet())
 
 
@@ -877,8 +884,13 @@ def classify(m: Mistake) -> tuple[str, str]:
         return "diagnosed", "handled: it ran as the student meant"
     if error is not None:
         return "raw", error
-    ours = [f"{w.category.__name__}: {w.message}" for w in caught if "cnnlessons" in str(w.filename)
-            or "cnnlessons" in str(w.message) or w.category.__module__.startswith("cnnlessons")]
+    ours = [
+        f"{w.category.__name__}: {w.message}"
+        for w in caught
+        if "cnnlessons" in str(w.filename)
+        or "cnnlessons" in str(w.message)
+        or w.category.__module__.startswith("cnnlessons")
+    ]
     if ours:
         return "raw", ours[0]
     return "silent", texts[0] if texts else ""
@@ -906,8 +918,10 @@ def main() -> None:
     n = sum(len(v) for v in results.values())
     counts = ", ".join(f"{k} {len(results[k])}" for k in OUTCOMES)
     share = 100 * len(results["diagnosed"]) / n if n else 0.0
-    print(f"\n{n} mistakes: {counts} ({share:.0f}% diagnosed) in {time.perf_counter() - t0:.1f} s "
-          f"[cnnlessons from {cl.__file__}]")
+    print(
+        f"\n{n} mistakes: {counts} ({share:.0f}% diagnosed) in {time.perf_counter() - t0:.1f} s "
+        f"[cnnlessons from {cl.__file__}]"
+    )
 
 
 if __name__ == "__main__":

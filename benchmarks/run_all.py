@@ -18,6 +18,7 @@ replaces that section and keeps the others, each with its machine and time.
     .venv/bin/python benchmarks/run_all.py --only fit --fit-subset 10000   # a quick look
     CNNLESSONS_DEVICE=cuda python benchmarks/run_all.py --only fit,import  # the GPU half
 """
+
 from __future__ import annotations
 
 import argparse
@@ -75,9 +76,13 @@ def cpu_model() -> str:
 def machine_info(devices: list[str]) -> dict:
     import torch
 
-    info = {"date_utc": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-            "cpu": f"{cpu_model()}, {os.cpu_count()} cores", "torch": torch.__version__,
-            "python": platform.python_version(), "load_average": round(os.getloadavg()[0], 2)}
+    info = {
+        "date_utc": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": f"{cpu_model()}, {os.cpu_count()} cores",
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "load_average": round(os.getloadavg()[0], 2),
+    }
     if "cuda" in devices and torch.cuda.is_available():
         info["gpu"] = torch.cuda.get_device_name(0)
     return info
@@ -122,26 +127,51 @@ def section_fit(devices: list[str], subset: int | None) -> tuple[list[Row], dict
         plain = _find(runs, "plain loop")
         images = f"{r['subset']:,} images" if r.get("subset") else "one epoch of 60,000 images"
         kind = "cuda" if device.startswith("cuda") else "cpu"
-        fast = _find(runs, "batch 64", "CUDA graph", without="no graph") if kind == "cuda" else _find(runs, "fit, defaults")
+        fast = (
+            _find(runs, "batch 64", "CUDA graph", without="no graph")
+            if kind == "cuda"
+            else _find(runs, "fit, defaults")
+        )
         if plain and fast:
             ratio = fast["images_per_s"] / plain["images_per_s"]
             what = "fit at batch 64 (CUDA graph)" if kind == "cuda" else "fit with its defaults"
-            rows.append(Row("fit", f"{what} / plain loop, {device}", f"{ratio:.1f}x images/s",
-                            f">= {FIT_RATIO[kind]:.0f}x", ratio >= FIT_RATIO[kind],
-                            f"{fast['images_per_s']:,.0f} vs {plain['images_per_s']:,.0f} img/s; test acc "
-                            f"{100 * fast['test_acc']:.2f}% vs {100 * plain['test_acc']:.2f}%; {images}"))
+            rows.append(
+                Row(
+                    "fit",
+                    f"{what} / plain loop, {device}",
+                    f"{ratio:.1f}x images/s",
+                    f">= {FIT_RATIO[kind]:.0f}x",
+                    ratio >= FIT_RATIO[kind],
+                    f"{fast['images_per_s']:,.0f} vs {plain['images_per_s']:,.0f} img/s; test acc "
+                    f"{100 * fast['test_acc']:.2f}% vs {100 * plain['test_acc']:.2f}%; {images}",
+                )
+            )
         if kind == "cuda":
             default = _find(runs, "fit, defaults")
             if plain and default:
                 ratio = default["images_per_s"] / plain["images_per_s"]
-                rows.append(Row("fit", f"fit with its defaults / plain loop, {device}", f"{ratio:.1f}x images/s",
-                                "(no target)", None, f"batch {default.get('batch_size')}, test acc "
-                                f"{100 * default['test_acc']:.2f}%"))
+                rows.append(
+                    Row(
+                        "fit",
+                        f"fit with its defaults / plain loop, {device}",
+                        f"{ratio:.1f}x images/s",
+                        "(no target)",
+                        None,
+                        f"batch {default.get('batch_size')}, test acc {100 * default['test_acc']:.2f}%",
+                    )
+                )
         if "live_overhead_pct" in r:
             wall, train = r["live_overhead_wall_pct"], r["live_overhead_pct"]
-            rows.append(Row("fit", f"live-curve overhead on an epoch, {device}", f"{wall:+.1f}% of wall time",
-                            f"< {LIVE_OVERHEAD_PCT:.0f}%", wall < LIVE_OVERHEAD_PCT,
-                            f"{train:+.1f}% of training time; {images}"))
+            rows.append(
+                Row(
+                    "fit",
+                    f"live-curve overhead on an epoch, {device}",
+                    f"{wall:+.1f}% of wall time",
+                    f"< {LIVE_OVERHEAD_PCT:.0f}%",
+                    wall < LIVE_OVERHEAD_PCT,
+                    f"{train:+.1f}% of training time; {images}",
+                )
+            )
         raw[device]["load_average_after"] = round(os.getloadavg()[0], 2)
     return rows, raw
 
@@ -152,19 +182,36 @@ def section_notebooks(paths: list[str] | None) -> tuple[list[Row], dict]:
     rows = []
     for nb in r["notebooks"]:
         peak = nb["kernel_peak_mb"]
-        misses = [what for what, bad in (("time", nb["wall_s"] >= NOTEBOOK_S),
-                                         ("memory", peak is not None and peak >= KERNEL_MB),
-                                         ("nbval", not nb["passed"])) if bad]
-        row = Row("notebooks", f"strict nbval {nb['notebook']}",
-                  f"{nb['wall_s']:.0f} s ({nb['share_pct']:.0f}%), peak {peak:,.0f} MB" if peak else
-                  f"{nb['wall_s']:.0f} s ({nb['share_pct']:.0f}%), peak n/a",
-                  f"< {NOTEBOOK_S:.0f} s, < {KERNEL_MB:,.0f} MB, passes", not misses,
-                  nb["summary"] + (f"; missed: {', '.join(misses)}" if misses else ""))
+        misses = [
+            what
+            for what, bad in (
+                ("time", nb["wall_s"] >= NOTEBOOK_S),
+                ("memory", peak is not None and peak >= KERNEL_MB),
+                ("nbval", not nb["passed"]),
+            )
+            if bad
+        ]
+        row = Row(
+            "notebooks",
+            f"strict nbval {nb['notebook']}",
+            f"{nb['wall_s']:.0f} s ({nb['share_pct']:.0f}%), peak {peak:,.0f} MB"
+            if peak
+            else f"{nb['wall_s']:.0f} s ({nb['share_pct']:.0f}%), peak n/a",
+            f"< {NOTEBOOK_S:.0f} s, < {KERNEL_MB:,.0f} MB, passes",
+            not misses,
+            nb["summary"] + (f"; missed: {', '.join(misses)}" if misses else ""),
+        )
         rows.append(row)
-    rows.append(Row("notebooks", f"strict nbval, all {len(r['notebooks'])} notebooks one at a time",
-                    f"{r['total_s'] / 60:.1f} min", f"< {TOTAL_NOTEBOOKS_S / 60:.0f} min",
-                    r["total_s"] < TOTAL_NOTEBOOKS_S,
-                    f"load average {r['load_before']:.1f} before, {r['load_after']:.1f} after"))
+    rows.append(
+        Row(
+            "notebooks",
+            f"strict nbval, all {len(r['notebooks'])} notebooks one at a time",
+            f"{r['total_s'] / 60:.1f} min",
+            f"< {TOTAL_NOTEBOOKS_S / 60:.0f} min",
+            r["total_s"] < TOTAL_NOTEBOOKS_S,
+            f"load average {r['load_before']:.1f} before, {r['load_after']:.1f} after",
+        )
+    )
     return rows, r
 
 
@@ -184,9 +231,16 @@ def section_widgets() -> tuple[list[Row], dict]:
         except ValueError:
             continue  # the header
         raw.append({"widget": label, "updates": updates, "median_ms": median, "max_ms": worst})
-        rows.append(Row("widgets", f"channel widget update, {label}", f"{median:.0f} ms median",
-                        f"< {WIDGET_MS:.0f} ms", median < WIDGET_MS,
-                        f"max {worst:.0f} ms over {updates} updates" + ("" if worst < WIDGET_MS else " (max over target)")))
+        rows.append(
+            Row(
+                "widgets",
+                f"channel widget update, {label}",
+                f"{median:.0f} ms median",
+                f"< {WIDGET_MS:.0f} ms",
+                median < WIDGET_MS,
+                f"max {worst:.0f} ms over {updates} updates" + ("" if worst < WIDGET_MS else " (max over target)"),
+            )
+        )
     return rows, {"widgets": raw}
 
 
@@ -195,12 +249,22 @@ def section_import() -> tuple[list[Row], dict]:
     total_ms = 1000 * (r["cnnlessons_s"] + r["models_train_s"])
     slowest = ", ".join(f"{n} {ms:.0f} ms" for n, ms in r["importtime_top_ms"][:3])
     rows = [
-        Row("import", "import cnnlessons (+ models, train) on top of torch",
+        Row(
+            "import",
+            "import cnnlessons (+ models, train) on top of torch",
             f"{1000 * r['cnnlessons_s']:.0f} ms (+{1000 * r['models_train_s']:.0f} ms)",
-            f"< {IMPORT_MS:.0f} ms in all (ours)", total_ms < IMPORT_MS,
-            f"import torch itself {1000 * r['torch_s']:,.0f} ms; median of {r['runs']}; slowest: {slowest}"),
-        Row("import", "heavy libraries loaded by `import cnnlessons`", ", ".join(r["heavy_modules"]) or "none",
-            "none", not r["heavy_modules"], "matplotlib/ipywidgets load on first figure or widget"),
+            f"< {IMPORT_MS:.0f} ms in all (ours)",
+            total_ms < IMPORT_MS,
+            f"import torch itself {1000 * r['torch_s']:,.0f} ms; median of {r['runs']}; slowest: {slowest}",
+        ),
+        Row(
+            "import",
+            "heavy libraries loaded by `import cnnlessons`",
+            ", ".join(r["heavy_modules"]) or "none",
+            "none",
+            not r["heavy_modules"],
+            "matplotlib/ipywidgets load on first figure or widget",
+        ),
     ]
     return rows, r
 
@@ -215,25 +279,34 @@ def table(rows: list[Row]) -> str:
 
 
 def render_markdown(store: dict, tag: str) -> str:
-    parts = [f"# Performance suite ({tag})", "",
-             "Written by `benchmarks/run_all.py` (`make bench`); each section keeps the machine and time "
-             "it was measured on. Timings grow with machine load (load average shown). Do not edit by hand.", ""]
+    parts = [
+        f"# Performance suite ({tag})",
+        "",
+        "Written by `benchmarks/run_all.py` (`make bench`); each section keeps the machine and time "
+        "it was measured on. Timings grow with machine load (load average shown). Do not edit by hand.",
+        "",
+    ]
     rows = [Row(**r) for s in SECTIONS if s in store for r in store[s]["rows"]]
     parts += [table(rows), "", "## Machines", ""]
     for s in SECTIONS:
         if s in store:
             m = store[s]["machine"]
             gpu = f", GPU {m['gpu']}" if "gpu" in m else ""
-            parts.append(f"- {s}: {m['date_utc']}, CPU {m['cpu']}{gpu}, torch {m['torch']}, Python {m['python']}, "
-                         f"load average {m['load_average']} at start")
+            parts.append(
+                f"- {s}: {m['date_utc']}, CPU {m['cpu']}{gpu}, torch {m['torch']}, Python {m['python']}, "
+                f"load average {m['load_average']} at start"
+            )
     return "\n".join(parts) + "\n"
 
 
 def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated subset of {','.join(SECTIONS)}")
-    p.add_argument("--devices", default=None, help="for fit: cpu,cuda (default: cpu, plus cuda when present; "
-                                                    "CNNLESSONS_DEVICE alone when set)")
+    p.add_argument(
+        "--devices",
+        default=None,
+        help="for fit: cpu,cuda (default: cpu, plus cuda when present; CNNLESSONS_DEVICE alone when set)",
+    )
     p.add_argument("--fit-subset", type=int, default=None, help="fit: train on this many images (default all 60,000)")
     p.add_argument("--notebooks", nargs="*", default=None, help="notebooks to time (default all)")
     p.add_argument("--tag", default=None, help="results file suffix (default cuda when a GPU is used, else cpu)")

@@ -4,6 +4,7 @@ Core pieces (data, device, training, tracing, the model doctor) import no plotti
 library; the visual helpers (feature maps, channel widgets) load matplotlib and ipywidgets
 only when first used.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -51,8 +52,19 @@ _LAZY = {
 }
 
 __all__ = [
-    "load_mnist", "pick_device", "describe_device", "seed_everything", "peak_memory_mb",
-    "check_memory_budget", "mps_safe", "trace", "TraceTable", "TraceError", "doctor", "Findings", *_LAZY,
+    "load_mnist",
+    "pick_device",
+    "describe_device",
+    "seed_everything",
+    "peak_memory_mb",
+    "check_memory_budget",
+    "mps_safe",
+    "trace",
+    "TraceTable",
+    "TraceError",
+    "doctor",
+    "Findings",
+    *_LAZY,
 ]
 
 

@@ -8,6 +8,7 @@ global RNG, which ``fit(seed=...)`` seeds.
 ``fill`` is in the images' own units: MNIST is normalized, so its black background is
 ``background_value()`` = -0.1307 / 0.3081 = -0.4242, not 0.
 """
+
 from __future__ import annotations
 
 import math
@@ -31,8 +32,9 @@ def background_value(mean: float = MNIST_MEAN, std: float = MNIST_STD) -> float:
 def _check(images: torch.Tensor) -> None:
     if not isinstance(images, torch.Tensor) or images.dim() != 4:
         shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
-        raise ValueError(f"augmentations take a batch shaped (N, C, H, W), got {shape}; "
-                         "for one image use image.unsqueeze(0)")
+        raise ValueError(
+            f"augmentations take a batch shaped (N, C, H, W), got {shape}; for one image use image.unsqueeze(0)"
+        )
 
 
 def _fill(fill: float | None) -> float:
@@ -54,8 +56,7 @@ def _randint(high: int, shape: Sequence[int], images: torch.Tensor, generator: t
 class RandomShift:
     """Shift each image by a whole number of pixels, up to ``max_shift`` each way, filling with ``fill``."""
 
-    def __init__(self, max_shift: int = 2, fill: float | None = None,
-                 generator: torch.Generator | None = None) -> None:
+    def __init__(self, max_shift: int = 2, fill: float | None = None, generator: torch.Generator | None = None) -> None:
         self.max_shift = check_count(max_shift, "max_shift", 2, minimum=0)
         self.fill = _fill(fill)
         self.generator = generator
@@ -79,8 +80,8 @@ def _shift(images: torch.Tensor, dy: torch.Tensor, dx: torch.Tensor, fill: float
     n, c, h, w = images.shape
     s = int(max(dy.abs().max(), dx.abs().max())) if n else 0
     padded = F.pad(images, (s, s, s, s), value=fill)
-    rows = (torch.arange(h, device=images.device) + s - dy[:, None])  # N x H
-    cols = (torch.arange(w, device=images.device) + s - dx[:, None])  # N x W
+    rows = torch.arange(h, device=images.device) + s - dy[:, None]  # N x H
+    cols = torch.arange(w, device=images.device) + s - dx[:, None]  # N x W
     batch = torch.arange(n, device=images.device)[:, None, None, None]
     chan = torch.arange(c, device=images.device)[None, :, None, None]
     return padded[batch, chan, rows[:, None, :, None], cols[:, None, None, :]]
@@ -89,8 +90,7 @@ def _shift(images: torch.Tensor, dy: torch.Tensor, dx: torch.Tensor, fill: float
 class RandomCrop:
     """Pad by ``padding`` on each side, then cut a random window of the original size (CIFAR style)."""
 
-    def __init__(self, padding: int = 2, fill: float | None = None,
-                 generator: torch.Generator | None = None) -> None:
+    def __init__(self, padding: int = 2, fill: float | None = None, generator: torch.Generator | None = None) -> None:
         self.padding = check_count(padding, "padding", 2, minimum=0)
         self.fill = _fill(fill)
         self.generator = generator
@@ -111,8 +111,9 @@ class RandomCrop:
 class RandomRotation:
     """Rotate each image by a random angle in [-degrees, degrees] about its centre (bilinear)."""
 
-    def __init__(self, degrees: float = 10.0, fill: float | None = None,
-                 generator: torch.Generator | None = None) -> None:
+    def __init__(
+        self, degrees: float = 10.0, fill: float | None = None, generator: torch.Generator | None = None
+    ) -> None:
         self.degrees = check_number(degrees, "degrees", 10)
         self.fill = _fill(fill)
         self.generator = generator
@@ -126,8 +127,7 @@ class RandomRotation:
         theta = torch.stack([torch.stack([cos, -sin, zero], 1), torch.stack([sin, cos, zero], 1)], 1)  # N x 2 x 3
         grid = F.affine_grid(theta.to(images.dtype), list(images.shape), align_corners=False)
         # grid_sample fills with 0; shift so that 0 is the background, then shift back.
-        out = F.grid_sample(images - self.fill, grid, mode="bilinear", padding_mode="zeros",
-                            align_corners=False)
+        out = F.grid_sample(images - self.fill, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
         return out + self.fill
 
     def __repr__(self) -> str:

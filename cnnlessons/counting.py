@@ -9,6 +9,7 @@
 
 ``cl.trace`` counts the same parameters per layer (its totals equal ``count_params``).
 """
+
 from __future__ import annotations
 
 from torch import nn

@@ -19,6 +19,7 @@ students get); ``grade DEST [--untouched]`` autogrades a solved copy of every pr
 with ``--untouched``, the released notebook as a student would hand it in unchanged) and prints
 the points per lesson. nbgrader comes with the ``teacher`` extra: ``pip install -e ".[teacher]"``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,8 +38,14 @@ import nbformat
 from .lessons._checks import Exercise, exercises
 
 LESSONS = {
-    "00": "start_here", "01": "alexnet_tricks", "02": "vgg_small_kernels", "03": "one_by_one",
-    "04": "inception", "05": "fire_squeezenet", "06": "residual", "07": "transfer",
+    "00": "start_here",
+    "01": "alexnet_tricks",
+    "02": "vgg_small_kernels",
+    "03": "one_by_one",
+    "04": "inception",
+    "05": "fire_squeezenet",
+    "06": "residual",
+    "07": "transfer",
     "08": "architecture_shootout",
 }
 COURSE_ID = "cnnlessons"
@@ -85,8 +92,8 @@ def question_text(nb: nbformat.NotebookNode | None, number: int, ex: Exercise) -
     while i > previous and nb.cells[i].cell_type == "markdown":
         text = nb.cells[i].source
         start = _EXERCISES_HEADING.search(text)
-        if start:                      # the exercises section starts here: nothing before it
-            parts.insert(0, _demote(text[start.start():]))
+        if start:  # the exercises section starts here: nothing before it
+            parts.insert(0, _demote(text[start.start() :]))
             break
         parts.insert(0, _demote(text))
         i -= 1
@@ -118,10 +125,17 @@ def _demote(markdown: str) -> str:
     return "\n".join(lines).strip()
 
 
-def _meta(grade_id: str, *, grade: bool = False, solution: bool = False, locked: bool = False,
-          points: int | None = None) -> dict:
-    meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3,
-            "solution": solution, "task": False}
+def _meta(
+    grade_id: str, *, grade: bool = False, solution: bool = False, locked: bool = False, points: int | None = None
+) -> dict:
+    meta = {
+        "grade": grade,
+        "grade_id": grade_id,
+        "locked": locked,
+        "schema_version": 3,
+        "solution": solution,
+        "task": False,
+    }
     if points is not None:
         meta["points"] = points
     return {"nbgrader": meta}
@@ -147,9 +161,12 @@ def imports_source(number: str) -> str:
     return "\n".join(lines)
 
 
-def problem_set(number: str, module: ModuleType | None = None,
-                lesson_nb: nbformat.NotebookNode | None = None,
-                imports: str | None = None) -> nbformat.NotebookNode:
+def problem_set(
+    number: str,
+    module: ModuleType | None = None,
+    lesson_nb: nbformat.NotebookNode | None = None,
+    imports: str | None = None,
+) -> nbformat.NotebookNode:
     """The nbgrader source notebook (solutions and hidden tests in) for one lesson.
 
     ``module``: the lesson module (default: cnnlessons.lessons.<lesson>); ``lesson_nb``: the
@@ -174,38 +191,51 @@ def problem_set(number: str, module: ModuleType | None = None,
             "from the top. You can check an answer yourself with "
             "`lesson.exercise_1.check(answer)` (and get hints with `lesson.exercise_1.hint()`); "
             f"the grader runs the same checks. {len(found)} exercises, {total} points.",
-            metadata=_meta("intro", locked=True)),
-        nbformat.v4.new_code_cell(imports if imports is not None else imports_source(number),
-                                  metadata=_meta("imports", locked=True)),
+            metadata=_meta("intro", locked=True),
+        ),
+        nbformat.v4.new_code_cell(
+            imports if imports is not None else imports_source(number), metadata=_meta("imports", locked=True)
+        ),
     ]
     for n, ex in enumerate(found, start=1):
-        cells.append(nbformat.v4.new_markdown_cell(question_text(lesson_nb, n, ex),
-                                                   metadata=_meta(f"ex{n}_question", locked=True)))
+        cells.append(
+            nbformat.v4.new_markdown_cell(
+                question_text(lesson_nb, n, ex), metadata=_meta(f"ex{n}_question", locked=True)
+            )
+        )
         if ex.setup.strip():
-            cells.append(nbformat.v4.new_code_cell(
-                f"# Setup for exercise {ex.key} (run it; do not change it)\n{ex.setup.strip()}",
-                metadata=_meta(f"ex{n}_setup", locked=True)))
-        cells.append(nbformat.v4.new_code_cell(
-            f"answer = None  # your answer: {ex.form}\n"
-            f"### BEGIN SOLUTION\n{ex.solution.strip()}\n### END SOLUTION",
-            metadata=_meta(f"ex{n}_answer", solution=True)))
-        cells.append(nbformat.v4.new_code_cell(
-            f"# Autograder test for exercise {ex.key} ({ex.points} point{'s' if ex.points != 1 else ''}): "
-            f"hidden until grading.\n# Check your answer yourself: lesson.exercise_{n}.check(answer)\n"
-            "### BEGIN HIDDEN TESTS\n"
-            f"assert lesson.exercise_{n}.check(answer, quiet=True), \"exercise {ex.key}: not yet\"\n"
-            "### END HIDDEN TESTS",
-            metadata=_meta(f"ex{n}_test", grade=True, locked=True, points=ex.points)))
+            cells.append(
+                nbformat.v4.new_code_cell(
+                    f"# Setup for exercise {ex.key} (run it; do not change it)\n{ex.setup.strip()}",
+                    metadata=_meta(f"ex{n}_setup", locked=True),
+                )
+            )
+        cells.append(
+            nbformat.v4.new_code_cell(
+                f"answer = None  # your answer: {ex.form}\n### BEGIN SOLUTION\n{ex.solution.strip()}\n### END SOLUTION",
+                metadata=_meta(f"ex{n}_answer", solution=True),
+            )
+        )
+        cells.append(
+            nbformat.v4.new_code_cell(
+                f"# Autograder test for exercise {ex.key} ({ex.points} point{'s' if ex.points != 1 else ''}): "
+                f"hidden until grading.\n# Check your answer yourself: lesson.exercise_{n}.check(answer)\n"
+                "### BEGIN HIDDEN TESTS\n"
+                f'assert lesson.exercise_{n}.check(answer, quiet=True), "exercise {ex.key}: not yet"\n'
+                "### END HIDDEN TESTS",
+                metadata=_meta(f"ex{n}_test", grade=True, locked=True, points=ex.points),
+            )
+        )
     nb.cells = cells
     return nb
 
 
-CONFIG = '''# nbgrader configuration of the cnnlessons teacher's edition (written by python -m cnnlessons.course).
+CONFIG = """# nbgrader configuration of the cnnlessons teacher's edition (written by python -m cnnlessons.course).
 c = get_config()  # noqa: F821
 c.CourseDirectory.course_id = "{course_id}"
 # The solutions run small models on the CPU: seconds each, a minute at most.
 c.Execute.timeout = 300
-'''
+"""
 
 
 def write_config(dest: Path) -> Path:
@@ -243,13 +273,12 @@ def _nbgrader(dest: Path, *args: str) -> subprocess.CompletedProcess:
     try:
         import nbgrader  # noqa: F401
     except ImportError:
-        raise SystemExit("nbgrader is not installed: pip install -e \".[teacher]\"") from None
+        raise SystemExit('nbgrader is not installed: pip install -e ".[teacher]"') from None
     env = dict(os.environ)
     env.setdefault("OMP_NUM_THREADS", "1")
     # nbgrader runs `alembic` (its database migrations) by name: this Python's scripts come first.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=dest, env=env,
-                          capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=dest, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         sys.stderr.write(proc.stdout + proc.stderr)
         raise RuntimeError(f"nbgrader {' '.join(args)} failed (exit {proc.returncode})")
@@ -283,6 +312,7 @@ def autograde(dest: Path, number: str) -> None:
 def scores(dest: Path, number: str, students: Sequence[str]) -> dict[str, tuple[float, float]]:
     """(score, max score) per student for one lesson, read from nbgrader's gradebook."""
     from nbgrader.api import Gradebook
+
     out = {}
     with Gradebook(f"sqlite:///{Path(dest).resolve() / 'gradebook.db'}", course_id=COURSE_ID) as gb:
         for student in students:
@@ -313,8 +343,9 @@ def start_fresh(dest: Path) -> None:
     dest = Path(dest)
     if dest.exists():
         if not (dest / SELF_CHECK_MARK).exists():
-            raise SystemExit(f"{dest} exists and was not made by --fresh: it may hold real grades; "
-                             "choose another folder")
+            raise SystemExit(
+                f"{dest} exists and was not made by --fresh: it may hold real grades; choose another folder"
+            )
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
     (dest / SELF_CHECK_MARK).write_text("made by python -m cnnlessons.course grade --fresh; safe to delete\n")
@@ -323,19 +354,32 @@ def start_fresh(dest: Path) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cnnlessons.course", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, text in (("build", "write the nbgrader course folder (source/ only)"),
-                       ("generate", "build, then nbgrader generate_assignment (release/)"),
-                       ("grade", "build, generate, autograde a solved copy of every problem set")):
+    for name, text in (
+        ("build", "write the nbgrader course folder (source/ only)"),
+        ("generate", "build, then nbgrader generate_assignment (release/)"),
+        ("grade", "build, generate, autograde a solved copy of every problem set"),
+    ):
         p = sub.add_parser(name, help=text)
         p.add_argument("dest", type=Path, help="the course folder, e.g. build/course")
-        p.add_argument("--lessons", nargs="+", metavar="NN", choices=sorted(LESSONS),
-                       help="lesson numbers (default: every lesson that has exercises)")
+        p.add_argument(
+            "--lessons",
+            nargs="+",
+            metavar="NN",
+            choices=sorted(LESSONS),
+            help="lesson numbers (default: every lesson that has exercises)",
+        )
         if name == "grade":
-            p.add_argument("--untouched", action="store_true",
-                           help="also autograde the released notebook handed in unchanged (0 points)")
-            p.add_argument("--fresh", action="store_true",
-                           help="start from an empty folder: delete DEST first (only a folder an earlier "
-                                "--fresh run made, never a real course)")
+            p.add_argument(
+                "--untouched",
+                action="store_true",
+                help="also autograde the released notebook handed in unchanged (0 points)",
+            )
+            p.add_argument(
+                "--fresh",
+                action="store_true",
+                help="start from an empty folder: delete DEST first (only a folder an earlier "
+                "--fresh run made, never a real course)",
+            )
     args = parser.parse_args(argv)
     if getattr(args, "fresh", False):
         start_fresh(args.dest)

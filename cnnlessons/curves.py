@@ -1,4 +1,5 @@
 """Overlay finished runs: ``plot_histories({"relu": h1, "tanh": h2}, metric="step_loss")``."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -75,8 +76,10 @@ def _plot_run(ax: Axes, color: str, name: str, h: History, metric: str, x: str, 
     _, per_step, percent = METRICS[metric]
     values = list(getattr(h, metric))
     if not values:
-        raise ValueError(f"run {name!r} has no {metric!r} values"
-                         + (" (was it trained without test data?)" if metric.startswith("test") else ""))
+        raise ValueError(
+            f"run {name!r} has no {metric!r} values"
+            + (" (was it trained without test data?)" if metric.startswith("test") else "")
+        )
     if percent:
         values = [100 * v for v in values]
     if per_step:

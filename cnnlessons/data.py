@@ -4,6 +4,7 @@ The four standard IDX files live gzipped in ``cnnlessons/data_files/`` (about 11
 lesson ever needs the network. Each file's uncompressed bytes are checked against the
 official sha256 the first time it is read.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -81,7 +82,7 @@ def _read_idx(name: str) -> np.ndarray:
         )
     magic = int.from_bytes(raw[:4], "big")
     ndim = magic & 0xFF
-    dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
+    dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
     data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
     return data.reshape(dims)
 
@@ -154,20 +155,26 @@ def load_mnist(
 def _check_subset(subset: object, split: str, size: int) -> int | None:
     """subset is a count of images: 1e4 is taken as 10000, a fraction or a string gets the fix."""
     if isinstance(subset, float) and 0 < subset < 1:
-        raise ValueError(f"subset is a number of images, e.g. subset={size // 10}; for a fraction of the "
-                         f"{size:,} {split} images use subset=int({subset} * {size}) (= {int(subset * size)})")
+        raise ValueError(
+            f"subset is a number of images, e.g. subset={size // 10}; for a fraction of the "
+            f"{size:,} {split} images use subset=int({subset} * {size}) (= {int(subset * size)})"
+        )
     return check_count(subset, "subset", size // 10, minimum=None, allow_none=True)
 
 
 def _check_digits(digits: object) -> tuple[int, ...]:
     """A tuple of digits such as (5, 6, 7, 8, 9); a single number or a string gets the fix."""
     if isinstance(digits, (int, np.integer)) and not isinstance(digits, bool):
-        raise TypeError(f"digits is a tuple of digits such as (0, 1, 2, 3, 4), got the single number {digits}: "
-                        f"for one digit write digits=({digits},)")
+        raise TypeError(
+            f"digits is a tuple of digits such as (0, 1, 2, 3, 4), got the single number {digits}: "
+            f"for one digit write digits=({digits},)"
+        )
     if isinstance(digits, str):
         wanted = tuple(int(c) for c in digits if c.isdigit())
-        raise TypeError(f"digits is a tuple of whole numbers such as (0, 1, 2, 3, 4), got the string {digits!r}: "
-                        f"write digits={wanted if len(wanted) != 1 else f'({wanted[0]},)'}")
+        raise TypeError(
+            f"digits is a tuple of whole numbers such as (0, 1, 2, 3, 4), got the string {digits!r}: "
+            f"write digits={wanted if len(wanted) != 1 else f'({wanted[0]},)'}"
+        )
     return tuple(int(d) if isinstance(d, (int, np.integer)) else d for d in digits)
 
 

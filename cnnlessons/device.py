@@ -1,4 +1,5 @@
 """Which device to compute on, and seeding for repeatable runs."""
+
 from __future__ import annotations
 
 import math
@@ -257,8 +258,9 @@ def visible_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def match_threads_to_cpu_quota(root: str = CGROUP_ROOT, proc_cgroup: str | None = None,
-                               environ: dict | None = None) -> int | None:
+def match_threads_to_cpu_quota(
+    root: str = CGROUP_ROOT, proc_cgroup: str | None = None, environ: dict | None = None
+) -> int | None:
     """Lower torch's thread count to the container's CPU quota; returns the count set, or None.
 
     Leaves torch alone when there is no quota, when the quota is not below the visible cores or
@@ -295,8 +297,10 @@ def _adaptive_pool_on_mps(module, x, pool_fn):
         return None
     if not _MPS_NOTICE_SHOWN:
         _MPS_NOTICE_SHOWN = True
-        print(f"Note: MPS cannot pool {tuple(x.shape[-2:])} to {module.output_size}; "
-              "that pooling runs on the CPU (the rest stays on MPS).")
+        print(
+            f"Note: MPS cannot pool {tuple(x.shape[-2:])} to {module.output_size}; "
+            "that pooling runs on the CPU (the rest stays on MPS)."
+        )
     out = pool_fn(x.cpu())
     return out.to(x.device)
 

@@ -15,6 +15,7 @@ One place for the checks every public entry point shares (``fit``, ``evaluate``,
 
 Warnings use ``LessonWarning`` and point at the student's own line, not at this package.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -54,8 +55,10 @@ def _call_hint(obj: Any) -> str:
     """How to call a class or function: ``TinyCNN()``, or ``TinyCNN(...)`` when it needs arguments."""
     try:
         params = inspect.signature(obj).parameters.values()
-        needs = any(p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
-                    for p in params)
+        needs = any(
+            p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+            for p in params
+        )
     except (TypeError, ValueError):
         needs = False
     prefix = "nn." if getattr(obj, "__module__", "").startswith("torch.nn") else ""
@@ -68,16 +71,19 @@ def check_module(obj: Any, fn: str, name: str = "model") -> nn.Module:
         return obj
     if isinstance(obj, type) and issubclass(obj, nn.Module):
         call = _call_hint(obj)
-        raise TypeError(f"{fn} got the class {obj.__name__}, not a model made from it: create the model "
-                        f"first, {name} = {call}, then pass {name} (a class is the blueprint; {call} builds one)")
+        raise TypeError(
+            f"{fn} got the class {obj.__name__}, not a model made from it: create the model "
+            f"first, {name} = {call}, then pass {name} (a class is the blueprint; {call} builds one)"
+        )
     if inspect.isgenerator(obj):
         raise TypeError(f"{fn} got a generator, probably model.parameters(): pass the model itself, {fn}({name}, ...)")
     if inspect.isfunction(obj) or inspect.ismethod(obj):
         call = _call_hint(obj)
-        raise TypeError(f"{fn} got the function {obj.__name__}, not a model: call it to build one, "
-                        f"{name} = {call}, then pass {name}")
-    raise TypeError(f"{fn} expects a model (an nn.Module, e.g. {name} = TinyCNN()), got "
-                    f"{_kind(obj)}")
+        raise TypeError(
+            f"{fn} got the function {obj.__name__}, not a model: call it to build one, "
+            f"{name} = {call}, then pass {name}"
+        )
+    raise TypeError(f"{fn} expects a model (an nn.Module, e.g. {name} = TinyCNN()), got {_kind(obj)}")
 
 
 def _kind(obj: Any) -> str:
@@ -94,19 +100,24 @@ def check_instance(obj: Any, name: str, example: str) -> Any:
         return obj
     if isinstance(obj, type):
         call, word = _call_hint(obj), name.split("_")[0]
-        raise TypeError(f"{name}={obj.__name__} is the class, not {'an' if word[0] in 'aeiou' else 'a'} {word} "
-                        f"made from it: add the parentheses, {name}={call}")
+        raise TypeError(
+            f"{name}={obj.__name__} is the class, not {'an' if word[0] in 'aeiou' else 'a'} {word} "
+            f"made from it: add the parentheses, {name}={call}"
+        )
     if isinstance(obj, (list, tuple)) and obj and all(callable(o) for o in obj) and name == "augment":
         parts = ", ".join(type(o).__name__ + "(...)" for o in obj)
-        raise TypeError(f"augment takes one augmentation, got a {type(obj).__name__} of {len(obj)}: to apply several "
-                        f"in turn, compose them, augment=cnnlessons.augment.compose({parts})")
+        raise TypeError(
+            f"augment takes one augmentation, got a {type(obj).__name__} of {len(obj)}: to apply several "
+            f"in turn, compose them, augment=cnnlessons.augment.compose({parts})"
+        )
     if not callable(obj):
         raise TypeError(f"{name} must be a function or object to call, such as {example}; got {_kind(obj)}")
     return obj
 
 
-def check_count(value: Any, name: str, example: int, minimum: int | None = 1, *,
-                fraction: str = "", allow_none: bool = False) -> int | None:
+def check_count(
+    value: Any, name: str, example: int, minimum: int | None = 1, *, fraction: str = "", allow_none: bool = False
+) -> int | None:
     """A whole number >= ``minimum``. ``1e4`` is taken as 10000; ``0.1`` or ``"64"`` get a message.
 
     ``fraction`` is what to say for a value between 0 and 1 (e.g. how to ask for a share).
@@ -134,8 +145,9 @@ def check_count(value: Any, name: str, example: int, minimum: int | None = 1, *,
     return value
 
 
-def check_number(value: Any, name: str, example: float, *, positive: bool = False,
-                 allow_none: bool = False) -> float | None:
+def check_number(
+    value: Any, name: str, example: float, *, positive: bool = False, allow_none: bool = False
+) -> float | None:
     """A real number (``lr``, ``momentum``, ``degrees``); a string of a number is named as such."""
     if value is None and allow_none:
         return None
@@ -157,21 +169,25 @@ def check_number(value: Any, name: str, example: float, *, positive: bool = Fals
 def check_shape(value: Any, name: str = "input_size", example: tuple[int, ...] = (1, 1, 28, 28)) -> tuple[int, ...]:
     """A shape such as ``(1, 1, 28, 28)``: a tuple, list or torch.Size of whole numbers."""
     if isinstance(value, torch.Tensor):
-        raise TypeError(f"{name} is a shape such as {example}, not a tensor: pass {name}=tuple(x.shape) "
-                        f"(here {tuple(value.shape)})")
+        raise TypeError(
+            f"{name} is a shape such as {example}, not a tensor: pass {name}=tuple(x.shape) (here {tuple(value.shape)})"
+        )
     if isinstance(value, str):
         nums = re.findall(r"\d+", value)
         hint = f": write {name}=({', '.join(nums)}) without quotes" if nums else ""
         raise TypeError(f"{name} is a tuple of whole numbers such as {example}, got the string {value!r}{hint}")
     if isinstance(value, (int, float)):
-        raise TypeError(f"{name} is a whole shape with the batch first, such as {example}, got the single "
-                        f"number {value!r}")
+        raise TypeError(
+            f"{name} is a whole shape with the batch first, such as {example}, got the single number {value!r}"
+        )
     try:
         shape = tuple(value)
     except TypeError:
         raise TypeError(f"{name} is a tuple of whole numbers such as {example}, got {_kind(value)}") from None
-    if not shape or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 1 or
-                            isinstance(s, float) and s.is_integer() and s >= 1 for s in shape):
+    if not shape or not all(
+        isinstance(s, int) and not isinstance(s, bool) and s >= 1 or isinstance(s, float) and s.is_integer() and s >= 1
+        for s in shape
+    ):
         raise ValueError(f"{name} must hold whole numbers >= 1, such as {example}, got {value!r}")
     return tuple(int(s) for s in shape)
 
@@ -199,21 +215,27 @@ def input_size_problem(model: nn.Module, size: tuple[int, ...], what: str = "inp
         want = nd + 2
         if len(size) == want - 1 and size[0] == c:  # (C, H, W): the channels are there, the batch is not
             fixed = (1, *size)
-            return (f"{what}={size} has no batch dimension: {type(layer).__name__} layers need "
-                    f"(batch, channels, {', '.join('HWD'[:nd])}); add the batch dimension: {fixed}")
-        if len(size) > want and all(s == 1 for s in size[:len(size) - want + 1]):
-            fixed = size[len(size) - want:]
+            return (
+                f"{what}={size} has no batch dimension: {type(layer).__name__} layers need "
+                f"(batch, channels, {', '.join('HWD'[:nd])}); add the batch dimension: {fixed}"
+            )
+        if len(size) > want and all(s == 1 for s in size[: len(size) - want + 1]):
+            fixed = size[len(size) - want :]
             return f"{what}={size} has an extra dimension (one 1 too many at the front): use {fixed}"
         if len(size) == want and nd == 2 and size[1] != c and size[-1] == c:
             fixed = (size[0], size[-1], *size[1:-1])
-            return (f"{what}={size} puts the channels last (N, H, W, C); PyTorch wants them second "
-                    f"(N, C, H, W): use {fixed}")
+            return (
+                f"{what}={size} puts the channels last (N, H, W, C); PyTorch wants them second "
+                f"(N, C, H, W): use {fixed}"
+            )
     if isinstance(layer, nn.Linear) and len(size) == 1 and size[0] == layer.in_features:
         return f"{what}={size} has no batch dimension: include the batch in front, {(1, *size)}"
     return None
 
 
-def check_input_size(model: nn.Module, size: Any, fn: str, example: tuple[int, ...] = (1, 1, 28, 28)) -> tuple[int, ...]:
+def check_input_size(
+    model: nn.Module, size: Any, fn: str, example: tuple[int, ...] = (1, 1, 28, 28)
+) -> tuple[int, ...]:
     """``check_shape`` and then ``input_size_problem``, raising ValueError with the fix."""
     shape = check_shape(size, "input_size", example)
     problem = input_size_problem(model, shape)
@@ -229,8 +251,10 @@ def image_batch_problem(model: nn.Module, images: torch.Tensor, name: str = "ima
         return None
     c = layer.in_channels
     if images.shape[1] != c and images.shape[-1] == c:
-        return (f"the {name} tensor has shape {tuple(images.shape)}: channels last (N, H, W, C), but PyTorch "
-                f"wants the channels second (N, C, H, W). Fix: {name} = {name}.permute(0, 3, 1, 2)")
+        return (
+            f"the {name} tensor has shape {tuple(images.shape)}: channels last (N, H, W, C), but PyTorch "
+            f"wants the channels second (N, C, H, W). Fix: {name} = {name}.permute(0, 3, 1, 2)"
+        )
     return None
 
 
@@ -240,32 +264,42 @@ def image_batch_problem(model: nn.Module, images: torch.Tensor, name: str = "ima
 def labels_problem(low: int, top: int, classes: int, name: str) -> str | None:
     """Labels must be 0..classes-1: negative ones, or ones beyond the last layer's outputs."""
     if low < 0:
-        return (f"{name}: labels must be class numbers 0, 1, 2, ... but the smallest is {low}: negative labels "
-                f"name no class (cross-entropy cannot use them). If they were shifted, shift them back "
-                f"(labels - labels.min() makes them start at 0)")
+        return (
+            f"{name}: labels must be class numbers 0, 1, 2, ... but the smallest is {low}: negative labels "
+            f"name no class (cross-entropy cannot use them). If they were shifted, shift them back "
+            f"(labels - labels.min() makes them start at 0)"
+        )
     if top >= classes:  # fit's training labels keep the wording lesson 07 shows
         where = "" if name == "train_data" else f"{name}: "
-        return (f"{where}the model outputs {classes} classes but the labels go up to {top}; give the last layer "
-                f"{top + 1} outputs, or, if the labels are a few of the classes (say digits 5..9 for a new "
-                f"{classes}-class head), renumber them 0..{classes - 1}")
+        return (
+            f"{where}the model outputs {classes} classes but the labels go up to {top}; give the last layer "
+            f"{top + 1} outputs, or, if the labels are a few of the classes (say digits 5..9 for a new "
+            f"{classes}-class head), renumber them 0..{classes - 1}"
+        )
     return None
 
 
 def check_output(out: Any, batch: int) -> None:
     """The model's (main) output for a batch of ``batch`` images must be logits (batch, classes)."""
     if out is None:
-        raise ValueError("the model's forward returned None: it ends without `return` (Python then returns "
-                         "None). Add `return x` as the last line of forward")
+        raise ValueError(
+            "the model's forward returned None: it ends without `return` (Python then returns "
+            "None). Add `return x` as the last line of forward"
+        )
     if not isinstance(out, torch.Tensor):
         raise TypeError(f"the model's forward must return a tensor of logits (N, classes), got {_kind(out)}")
     shape = tuple(out.shape)
     if out.dim() >= 1 and shape[0] != batch and shape[0] % batch == 0:
-        raise ValueError(f"the model returns {shape[0]} rows for a batch of {batch} images ({shape}): something "
-                         "stacks images along dim 0, the batch. Join channels with torch.cat([...], dim=1) (not "
-                         "dim=0), and flatten with torch.flatten(x, 1), which keeps one row per image")
+        raise ValueError(
+            f"the model returns {shape[0]} rows for a batch of {batch} images ({shape}): something "
+            "stacks images along dim 0, the batch. Join channels with torch.cat([...], dim=1) (not "
+            "dim=0), and flatten with torch.flatten(x, 1), which keeps one row per image"
+        )
     if out.dim() != 2 or shape[0] != batch:
-        raise ValueError(f"the model must return logits of shape (N, classes), got {shape} for a batch of {batch}; "
-                         "flatten before the classifier (torch.flatten(x, 1))")
+        raise ValueError(
+            f"the model must return logits of shape (N, classes), got {shape} for a batch of {batch}; "
+            "flatten before the classifier (torch.flatten(x, 1))"
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -280,16 +314,22 @@ def check_device(device: Any, name: str = "device") -> torch.device | None:
     try:
         dev = torch.device(device)
     except RuntimeError:
-        raise ValueError(f"{name}={device!r} is not a device name: use 'cuda' (an NVIDIA GPU), 'mps' (an Apple "
-                         "GPU) or 'cpu', or leave it out and cl.pick_device() chooses") from None
+        raise ValueError(
+            f"{name}={device!r} is not a device name: use 'cuda' (an NVIDIA GPU), 'mps' (an Apple "
+            "GPU) or 'cpu', or leave it out and cl.pick_device() chooses"
+        ) from None
     if dev.type == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError(f"{name}={device!r} asks for a CUDA GPU, but PyTorch sees no CUDA GPU on this "
-                           f"machine (torch {torch.__version__}). Use {name}='cpu', or leave {name} out: "
-                           "cl.pick_device() uses the GPU where there is one")
+        raise RuntimeError(
+            f"{name}={device!r} asks for a CUDA GPU, but PyTorch sees no CUDA GPU on this "
+            f"machine (torch {torch.__version__}). Use {name}='cpu', or leave {name} out: "
+            "cl.pick_device() uses the GPU where there is one"
+        )
     mps = getattr(torch.backends, "mps", None)
     if dev.type == "mps" and not (mps is not None and mps.is_available()):
-        raise RuntimeError(f"{name}={device!r} asks for Apple's MPS GPU, which is not available here. "
-                           f"Use {name}='cpu', or leave {name} out")
+        raise RuntimeError(
+            f"{name}={device!r} asks for Apple's MPS GPU, which is not available here. "
+            f"Use {name}='cpu', or leave {name} out"
+        )
     return dev
 
 
@@ -310,23 +350,31 @@ def explain_layer(m: nn.Module, shape: tuple[int, ...], short: str, batch: int) 
 def _explain_linear(m: nn.Linear, shape: tuple[int, ...], short: str, batch: int) -> tuple[str | None, str]:
     if len(shape) >= 3:
         n = math.prod(shape[1:])
-        rebuild = "" if n == m.in_features else f", and build {short} for them: {short} = nn.Linear({n}, {m.out_features})"
-        return (f"{short} got feature maps {list(shape)} (one {' x '.join(map(str, shape[1:]))} block per image), "
-                "but a Linear layer needs one flat vector per image: the flatten is missing",
-                f"flatten before it: x = torch.flatten(x, 1) (or nn.Flatten() in a Sequential); that gives "
-                f"{' * '.join(map(str, shape[1:]))} = {n} features{rebuild}")
+        rebuild = (
+            "" if n == m.in_features else f", and build {short} for them: {short} = nn.Linear({n}, {m.out_features})"
+        )
+        return (
+            f"{short} got feature maps {list(shape)} (one {' x '.join(map(str, shape[1:]))} block per image), "
+            "but a Linear layer needs one flat vector per image: the flatten is missing",
+            f"flatten before it: x = torch.flatten(x, 1) (or nn.Flatten() in a Sequential); that gives "
+            f"{' * '.join(map(str, shape[1:]))} = {n} features{rebuild}",
+        )
     if len(shape) == 2 and shape[0] != batch:
         per_image = math.prod(shape) // batch if math.prod(shape) % batch == 0 else "?"
         cat = "torch.cat along dim 0 (the batch) or " if shape[0] % batch == 0 else ""
-        return (f"the batch dimension changed from {batch} to {shape[0]} before {short}: images got mixed together, "
-                f"by {cat}a view/reshape with a hard-coded size",
-                f"{'join branches along the channels with torch.cat([...], dim=1); ' if cat else ''}flatten per image "
-                f"with torch.flatten(x, 1) (or x.view(x.size(0), -1)); then {short} = nn.Linear({per_image}, "
-                f"{m.out_features})")
+        return (
+            f"the batch dimension changed from {batch} to {shape[0]} before {short}: images got mixed together, "
+            f"by {cat}a view/reshape with a hard-coded size",
+            f"{'join branches along the channels with torch.cat([...], dim=1); ' if cat else ''}flatten per image "
+            f"with torch.flatten(x, 1) (or x.view(x.size(0), -1)); then {short} = nn.Linear({per_image}, "
+            f"{m.out_features})",
+        )
     got = shape[-1] if shape else None
     if got is not None and got != m.in_features:
-        return (f"it receives {got} features but was built with in_features={m.in_features}",
-                f"use in_features={got}: {short} = nn.Linear({got}, {m.out_features})")
+        return (
+            f"it receives {got} features but was built with in_features={m.in_features}",
+            f"use in_features={got}: {short} = nn.Linear({got}, {m.out_features})",
+        )
     return None, ""
 
 
@@ -340,29 +388,40 @@ def built_for(in_features: int, maps: tuple[int, ...], input_size: tuple[int, ..
     if side * side * c != in_features or side == h:
         return "", None
     size = round(input_size[2] * side / h)
-    return (f"; in_features depends on the image size: it fits about {size} x {size} images, and this input is "
-            f"{input_size[2]} x {input_size[3]} (resize the images to {size} x {size}, or change in_features)", size)
+    return (
+        f"; in_features depends on the image size: it fits about {size} x {size} images, and this input is "
+        f"{input_size[2]} x {input_size[3]} (resize the images to {size} x {size}, or change in_features)",
+        size,
+    )
 
 
 def _explain_conv(m: nn.modules.conv._ConvNd, shape: tuple[int, ...], short: str, batch: int) -> tuple[str | None, str]:
     nd = len(m.kernel_size)
     dims = ", ".join("HWD"[:nd])
     if len(shape) == nd + 3 and shape[0] == batch:
-        return (f"{short} got a {len(shape)}-D input {list(shape)}: one extra dimension "
-                f"({type(m).__name__} wants (N, C, {dims}))",
-                f"remove the extra dimension, e.g. x.squeeze({1 if shape[1] == 1 else 2}), so the input is (N, C, {dims})")
+        return (
+            f"{short} got a {len(shape)}-D input {list(shape)}: one extra dimension "
+            f"({type(m).__name__} wants (N, C, {dims}))",
+            f"remove the extra dimension, e.g. x.squeeze({1 if shape[1] == 1 else 2}), so the input is (N, C, {dims})",
+        )
     if len(shape) not in (nd + 1, nd + 2):
-        return (f"{type(m).__name__} expects a {nd + 2}-D input (N, C, {dims}), got {len(shape)}-D",
-                "keep the batch and channel dimensions: do not flatten before a convolution.")
+        return (
+            f"{type(m).__name__} expects a {nd + 2}-D input (N, C, {dims}), got {len(shape)}-D",
+            "keep the batch and channel dimensions: do not flatten before a convolution.",
+        )
     got = shape[-nd - 1]
     if got != m.in_channels:
         if nd == 2 and len(shape) == 4 and shape[-1] == m.in_channels:
-            return (f"{short} expects {m.in_channels} input channels, got {got}: the input {list(shape)} has its "
-                    f"channels last (N, H, W, C)",
-                    "put the channels second: x = x.permute(0, 3, 1, 2) (N, H, W, C -> N, C, H, W)")
-        return (f"{short} expects {m.in_channels} input channels, got {got}: set in_channels={got}",
-                f"set in_channels={got}: {short} = nn.{type(m).__name__}({got}, {m.out_channels}, "
-                f"kernel_size={m.kernel_size[0]})")
+            return (
+                f"{short} expects {m.in_channels} input channels, got {got}: the input {list(shape)} has its "
+                f"channels last (N, H, W, C)",
+                "put the channels second: x = x.permute(0, 3, 1, 2) (N, H, W, C -> N, C, H, W)",
+            )
+        return (
+            f"{short} expects {m.in_channels} input channels, got {got}: set in_channels={got}",
+            f"set in_channels={got}: {short} = nn.{type(m).__name__}({got}, {m.out_channels}, "
+            f"kernel_size={m.kernel_size[0]})",
+        )
     return None, ""
 
 
@@ -371,25 +430,38 @@ def _explain_batchnorm(m: nn.Module, shape: tuple[int, ...], short: str) -> tupl
     want = {"BatchNorm1d": (2, 3), "BatchNorm2d": (4,), "BatchNorm3d": (5,)}.get(name)
     if want and len(shape) not in want:
         if name == "BatchNorm1d" and len(shape) == 4:
-            return (f"{short} is a BatchNorm1d (for vectors (N, C)) but gets feature maps {list(shape)}",
-                    f"use nn.BatchNorm2d({m.num_features}) after a convolution; BatchNorm1d is for after a Linear")
+            return (
+                f"{short} is a BatchNorm1d (for vectors (N, C)) but gets feature maps {list(shape)}",
+                f"use nn.BatchNorm2d({m.num_features}) after a convolution; BatchNorm1d is for after a Linear",
+            )
         if name == "BatchNorm2d" and len(shape) == 3:
-            return (f"{short} got a 3-D input {list(shape)}: the batch dimension is missing (BatchNorm2d wants "
-                    "(N, C, H, W))", f"give the model a batch: x.unsqueeze(0), or input_size=(1, {', '.join(map(str, shape))})")
+            return (
+                f"{short} got a 3-D input {list(shape)}: the batch dimension is missing (BatchNorm2d wants "
+                "(N, C, H, W))",
+                f"give the model a batch: x.unsqueeze(0), or input_size=(1, {', '.join(map(str, shape))})",
+            )
         if name == "BatchNorm2d" and len(shape) == 2:
-            return (f"{short} is a BatchNorm2d (for feature maps) but gets vectors {list(shape)}",
-                    f"use nn.BatchNorm1d({m.num_features}) after a Linear")
+            return (
+                f"{short} is a BatchNorm2d (for feature maps) but gets vectors {list(shape)}",
+                f"use nn.BatchNorm1d({m.num_features}) after a Linear",
+            )
     if len(shape) > 1 and shape[1] != m.num_features:
-        return (f"{short} normalises {m.num_features} channels, got {shape[1]}",
-                f"set num_features={shape[1]}: {short} = {name}({shape[1]})")
+        return (
+            f"{short} normalises {m.num_features} channels, got {shape[1]}",
+            f"set num_features={shape[1]}: {short} = {name}({shape[1]})",
+        )
     return None, ""
 
 
 _VIEW = re.compile(r"shape '\[(-?\d+)(?:, ?(-?\d+))*\]' is invalid for input of size (\d+)")
-_ADD = re.compile(r"size of tensor a \((\d+)\) must match the size of tensor b \((\d+)\) at non-singleton dimension (\d+)")
+_ADD = re.compile(
+    r"size of tensor a \((\d+)\) must match the size of tensor b \((\d+)\) at non-singleton dimension (\d+)"
+)
 _BROADCAST = re.compile(r"broadcast a dimension of length (\d+) at (-?\d+)!.*broadcastable to \[([^\]]*)\]")
-_DTYPE = re.compile(r"Input type \((\w+)\) and (?:bias|weight) type \((\w+)\)|"
-                    r"same dtype, but got mat1 is (\w+) and mat2 is (\w+)")
+_DTYPE = re.compile(
+    r"Input type \((\w+)\) and (?:bias|weight) type \((\w+)\)|"
+    r"same dtype, but got mat1 is (\w+) and mat2 is (\w+)"
+)
 _CAT = re.compile(r"Sizes of tensors must match except in dimension (\d+)\. Expected size (\d+) but got size (\d+)")
 
 
@@ -399,26 +471,37 @@ def explain_code_error(exc: BaseException, model: nn.Module, batch: int) -> tupl
     if isinstance(exc, NotImplementedError) and 'missing the required "forward"' in text:
         return _explain_no_forward(model)
     if m := _DTYPE.search(text):
-        names = {"double": "float64 (double)", "float": "float32 (float)", "Double": "float64 (double)",
-                 "Float": "float32 (float)"}
+        names = {
+            "double": "float64 (double)",
+            "float": "float32 (float)",
+            "Double": "float64 (double)",
+            "Float": "float32 (float)",
+        }
         got, want = (names.get(g, g) for g in ((m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))))
-        return (f"the input is {got} but the model's weights are {want}: they must match (numpy arrays arrive as "
-                "float64)", "convert the images once: images = images.float() (float32, what models use)")
+        return (
+            f"the input is {got} but the model's weights are {want}: they must match (numpy arrays arrive as float64)",
+            "convert the images once: images = images.float() (float32, what models use)",
+        )
     held = _layer_in_container(model)
     if isinstance(exc, TypeError) and "object is not callable" in text and held:
         attr, kind, layer = held
         if kind == "tuple":
-            return (f"self.{attr} is a tuple holding a {layer}, not the layer itself: a trailing comma after "
-                    f"nn.{layer}(...) in __init__ makes a tuple (and its weights are not part of the model)",
-                    f"remove the trailing comma: self.{attr} = nn.{layer}(...) rather than "
-                    f"self.{attr} = nn.{layer}(...),")
-        return (f"self.{attr} is a plain Python list of layers, which cannot be called (and its weights are not "
-                "part of the model)", f"self.{attr} = nn.Sequential(...) to call them in order, or nn.ModuleList "
-                "and a for loop in forward")
+            return (
+                f"self.{attr} is a tuple holding a {layer}, not the layer itself: a trailing comma after "
+                f"nn.{layer}(...) in __init__ makes a tuple (and its weights are not part of the model)",
+                f"remove the trailing comma: self.{attr} = nn.{layer}(...) rather than self.{attr} = nn.{layer}(...),",
+            )
+        return (
+            f"self.{attr} is a plain Python list of layers, which cannot be called (and its weights are not "
+            "part of the model)",
+            f"self.{attr} = nn.Sequential(...) to call them in order, or nn.ModuleList and a for loop in forward",
+        )
     if (m := _VIEW.search(text)) and m.group(1) not in ("-1", str(batch)):
-        return (f"a view/reshape asks for a batch of {m.group(1)} images but this batch has {batch}: the batch size "
-                "is hard-coded, and the last batch of an epoch (or any other batch size) breaks it",
-                "use the batch size of the input: x.view(x.size(0), -1) or torch.flatten(x, 1)")
+        return (
+            f"a view/reshape asks for a batch of {m.group(1)} images but this batch has {batch}: the batch size "
+            "is hard-coded, and the last batch of an epoch (or any other batch size) breaks it",
+            "use the batch size of the input: x.view(x.size(0), -1) or torch.flatten(x, 1)",
+        )
     if m := _ADD.search(text):
         a, b, dim = m.groups()
         return _explain_add(int(a), int(b), int(dim))
@@ -427,25 +510,33 @@ def explain_code_error(exc: BaseException, model: nn.Module, batch: int) -> tupl
         dim = int(m.group(2)) % len(expected) if expected else 1
         return _explain_add(int(m.group(1)), expected[dim] if expected else 0, dim)
     if m := _CAT.search(text):
-        return (f"torch.cat joins tensors whose dimension {m.group(1)} may differ, but another dimension differs "
-                f"({m.group(2)} vs {m.group(3)})",
-                "branches that are concatenated along the channels (dim=1) must keep the same height and width: "
-                "check each branch's padding and stride")
+        return (
+            f"torch.cat joins tensors whose dimension {m.group(1)} may differ, but another dimension differs "
+            f"({m.group(2)} vs {m.group(3)})",
+            "branches that are concatenated along the channels (dim=1) must keep the same height and width: "
+            "check each branch's padding and stride",
+        )
     return None, ""
 
 
 def _explain_add(a: int, b: int, dim: int) -> tuple[str, str]:
     if dim == 1:
-        return (f"adding two tensors with {a} and {b} channels (a residual x + shortcut?): both sides of + need "
-                "the same shape",
-                f"give the shortcut a 1x1 convolution from {min(a, b)} to {max(a, b)} channels "
-                f"(nn.Conv2d({min(a, b)}, {max(a, b)}, 1), with the same stride as the main path)")
+        return (
+            f"adding two tensors with {a} and {b} channels (a residual x + shortcut?): both sides of + need "
+            "the same shape",
+            f"give the shortcut a 1x1 convolution from {min(a, b)} to {max(a, b)} channels "
+            f"(nn.Conv2d({min(a, b)}, {max(a, b)}, 1), with the same stride as the main path)",
+        )
     if dim >= 2:
-        return (f"adding two tensors whose height or width differ ({a} vs {b}) (a residual x + shortcut?)",
-                "give the shortcut the main path's stride (a 1x1 convolution with stride 2), or pad the "
-                "convolutions so the size stays")
-    return (f"adding two tensors with {a} and {b} rows (the batch dimension differ)",
-            "keep one row per image on both sides of +")
+        return (
+            f"adding two tensors whose height or width differ ({a} vs {b}) (a residual x + shortcut?)",
+            "give the shortcut the main path's stride (a 1x1 convolution with stride 2), or pad the "
+            "convolutions so the size stays",
+        )
+    return (
+        f"adding two tensors with {a} and {b} rows (the batch dimension differ)",
+        "keep one row per image on both sides of +",
+    )
 
 
 def _explain_no_forward(model: nn.Module) -> tuple[str, str]:
@@ -456,8 +547,10 @@ def _explain_no_forward(model: nn.Module) -> tuple[str, str]:
     own = [n for n in names if n not in dir(nn.Module)]
     close = difflib.get_close_matches("forward", own, n=1, cutoff=0.6)
     typo = f" (it has {close[0]}: a typo?)" if close else ""
-    return (f"{type(model).__name__} has no forward method{typo}: nn.Module calls forward(x) when you call model(x)",
-            f"name the method forward: def forward(self, x){'' if not close else f' instead of def {close[0]}'}")
+    return (
+        f"{type(model).__name__} has no forward method{typo}: nn.Module calls forward(x) when you call model(x)",
+        f"name the method forward: def forward(self, x){'' if not close else f' instead of def {close[0]}'}",
+    )
 
 
 def _layer_in_container(model: nn.Module) -> tuple[str, str, str] | None:
@@ -490,8 +583,10 @@ def explain_forward_error(model: nn.Module, x: torch.Tensor, exc: BaseException,
     except Exception:  # noqa: BLE001  (the tracer could not reproduce it: fall back to the error)
         pass
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return (f"{head}: {first}. Check the first layer's in_channels and the classifier's in_features; "
-            f"{see}, up to the layer where the shapes stop matching.")
+    return (
+        f"{head}: {first}. Check the first layer's in_channels and the classifier's in_features; "
+        f"{see}, up to the layer where the shapes stop matching."
+    )
 
 
 def forward_checked(model: nn.Module, x: torch.Tensor, what: str = "images") -> Any:

@@ -21,6 +21,7 @@ list of ``Finding`` (empty when all is well). It looks for:
 The model is left as it was: hooks removed, train/eval flags, buffers (BatchNorm statistics)
 and the random number generator restored.
 """
+
 from __future__ import annotations
 
 import html
@@ -68,7 +69,9 @@ class Findings(list):
             return "<p><b>No problems found.</b></p>"
         items = "".join(
             f"<li><b>[{html.escape(f.kind)}] <code>{html.escape(f.path)}</code></b>: {html.escape(f.message)}"
-            f"<br><i>fix:</i> {html.escape(f.fix)}</li>" for f in self)
+            f"<br><i>fix:</i> {html.escape(f.fix)}</li>"
+            for f in self
+        )
         return f"<p><b>Model doctor: {len(self)} problem{'s' if len(self) > 1 else ''} found</b></p><ol>{items}</ol>"
 
     def kinds(self) -> list[str]:
@@ -101,8 +104,9 @@ class _Watch(TorchFunctionMode):
         name = getattr(func, "__name__", "").lstrip("_")
         if name in ("softmax", "log_softmax") and isinstance(out, torch.Tensor):
             self.run.softmax[id(out)] = (self.run.where(), name)
-        elif name in ("view", "reshape") and args and isinstance(args[0], torch.Tensor) \
-                and isinstance(out, torch.Tensor):
+        elif (
+            name in ("view", "reshape") and args and isinstance(args[0], torch.Tensor) and isinstance(out, torch.Tensor)
+        ):
             x = args[0]
             if x.dim() > 0 and out.dim() > 0 and x.shape[0] == self.run.batch and out.shape[0] != self.run.batch:
                 self.run.bad_views.append((self.run.where(), tuple(x.shape), tuple(out.shape)))
@@ -118,8 +122,8 @@ class _Run:
         self.names = {m: n for n, m in model.named_modules()}
         self.called: set[int] = set()
         self.stack: list[nn.Module] = []
-        self.created: list[tuple[str, nn.Module]] = []   # (path of the module running, new module)
-        self.foreign: list[tuple[str, nn.Module]] = []   # called but not owned, built before forward
+        self.created: list[tuple[str, nn.Module]] = []  # (path of the module running, new module)
+        self.foreign: list[tuple[str, nn.Module]] = []  # called but not owned, built before forward
         self.softmax: dict[int, tuple[str, str]] = {}
         self.bad_views: list[tuple[str, tuple, tuple]] = []
 
@@ -136,12 +140,16 @@ class _Run:
         if self.stack:
             self.stack.pop()
         self.called.add(id(module))
-        if module not in self.names and not any(m is module for _, m in self.created) \
-                and not any(m is module for _, m in self.foreign):
+        if (
+            module not in self.names
+            and not any(m is module for _, m in self.created)
+            and not any(m is module for _, m in self.foreign)
+        ):
             self.foreign.append((self.where(), module))
 
     def forward(self, x: torch.Tensor) -> Any:
         from torch.nn.modules import module as module_mod
+
         original_init = nn.Module.__init__
         run = self
 
@@ -149,8 +157,10 @@ class _Run:
             original_init(self_, *args, **kwargs)
             run.created.append((run.where(), self_))
 
-        handles = [module_mod.register_module_forward_pre_hook(self.pre),
-                   module_mod.register_module_forward_hook(self.post)]
+        handles = [
+            module_mod.register_module_forward_pre_hook(self.pre),
+            module_mod.register_module_forward_hook(self.post),
+        ]
         nn.Module.__init__ = init  # type: ignore[method-assign]
         try:
             with _Watch(self):
@@ -185,8 +195,14 @@ def doctor(model: nn.Module, input_size: Sequence[int], *, loss: Any = None) -> 
         return findings
     first = runs[0]
     if outs[0] is None:
-        findings.append(Finding("no-output", "(model)", "forward returned None: it ends without `return` (Python "
-                                "then returns None)", "add `return x` as the last line of forward"))
+        findings.append(
+            Finding(
+                "no-output",
+                "(model)",
+                "forward returned None: it ends without `return` (Python then returns None)",
+                "add `return x` as the last line of forward",
+            )
+        )
         return findings
     findings += _unused(model, set().union(*(r.called for r in runs)))
     findings += _built_in_forward(model, first)
@@ -213,8 +229,11 @@ def _watch_runs(model: nn.Module, input_size: tuple[int, ...]) -> tuple[list[_Ru
             for batch in (2, 3):
                 run = _Run(model, batch)
                 shape = (batch, *input_size[1:])
-                x = (torch.randn(shape, generator=gen).to(device) if device.type != "meta"
-                     else torch.empty(shape, device="meta"))
+                x = (
+                    torch.randn(shape, generator=gen).to(device)
+                    if device.type != "meta"
+                    else torch.empty(shape, device="meta")
+                )
                 try:
                     outs.append(run.forward(x))
                     errors.append(None)
@@ -238,20 +257,32 @@ def _watch_runs(model: nn.Module, input_size: tuple[int, ...]) -> tuple[list[_Ru
 def _frozen(model: nn.Module) -> list[Finding]:
     params = list(model.parameters())
     if params and not any(p.requires_grad for p in params):
-        return [Finding("frozen", "(model)", f"all {sum(p.numel() for p in params):,} parameters have "
-                        "requires_grad=False: training changes nothing",
-                        "unfreeze what should learn: model.requires_grad_(True), or at least the new head "
-                        "(model.fc.requires_grad_(True)) for transfer learning")]
+        return [
+            Finding(
+                "frozen",
+                "(model)",
+                f"all {sum(p.numel() for p in params):,} parameters have requires_grad=False: training changes nothing",
+                "unfreeze what should learn: model.requires_grad_(True), or at least the new head "
+                "(model.fc.requires_grad_(True)) for transfer learning",
+            )
+        ]
     found = []
     for path, m in model.named_modules():
         own = list(m.named_parameters(recurse=False))
         frozen = [n for n, p in own if not p.requires_grad]
         if frozen and len(frozen) < len(own):
-            found.append(Finding("frozen", path or "(model)", f"{type(m).__name__} has {', '.join(frozen)} frozen "
-                                 f"(requires_grad=False) but not {', '.join(n for n, p in own if p.requires_grad)}: "
-                                 "half a layer trains, usually by accident",
-                                 f"model.{path}.requires_grad_(True) (or freeze the whole layer)" if path else
-                                 "model.requires_grad_(True)"))
+            found.append(
+                Finding(
+                    "frozen",
+                    path or "(model)",
+                    f"{type(m).__name__} has {', '.join(frozen)} frozen "
+                    f"(requires_grad=False) but not {', '.join(n for n, p in own if p.requires_grad)}: "
+                    "half a layer trains, usually by accident",
+                    f"model.{path}.requires_grad_(True) (or freeze the whole layer)"
+                    if path
+                    else "model.requires_grad_(True)",
+                )
+            )
     return found
 
 
@@ -267,9 +298,15 @@ def _unused(model: nn.Module, called: set[int]) -> list[Finding]:
                 continue
         n = count_params(m)
         reported.append(path)
-        found.append(Finding("unused", path, f"{type(m).__name__} is defined in __init__ but never called in "
-                             f"forward; its {n:,} parameters never see data (they still count in the model's size)",
-                             f"call it in forward (x = self.{path}(x)) if the architecture has it, or delete it"))
+        found.append(
+            Finding(
+                "unused",
+                path,
+                f"{type(m).__name__} is defined in __init__ but never called in "
+                f"forward; its {n:,} parameters never see data (they still count in the model's size)",
+                f"call it in forward (x = self.{path}(x)) if the architecture has it, or delete it",
+            )
+        )
     return found
 
 
@@ -288,16 +325,28 @@ def _built_in_forward(model: nn.Module, run: _Run) -> list[Finding]:
         times = f" ({count} times)" if count > 1 else ""
         holder = "self" if where == "(model)" else f"self.{where}"
         if n:
-            found.append(Finding("built-in-forward", where, f"forward builds a new {name}{times} on every call: its "
-                                 f"{n:,} parameters are not in model.parameters(), start random each time and "
-                                 "never train",
-                                 f"create it once in __init__ ({holder}.{name.lower()} = {name}(...)) and call "
-                                 "that attribute in forward"))
+            found.append(
+                Finding(
+                    "built-in-forward",
+                    where,
+                    f"forward builds a new {name}{times} on every call: its "
+                    f"{n:,} parameters are not in model.parameters(), start random each time and "
+                    "never train",
+                    f"create it once in __init__ ({holder}.{name.lower()} = {name}(...)) and call "
+                    "that attribute in forward",
+                )
+            )
         elif any(isinstance(m, (nn.Dropout, nn.modules.batchnorm._BatchNorm)) for m in mods):
-            found.append(Finding("built-in-forward", where, f"forward builds a new {name}{times} on every call: it is "
-                                 "always in training mode, so model.eval() does not switch it off",
-                                 f"create it once in __init__ ({holder}.{name.lower()} = {name}(...)) or use "
-                                 "F.dropout(x, p, training=self.training)"))
+            found.append(
+                Finding(
+                    "built-in-forward",
+                    where,
+                    f"forward builds a new {name}{times} on every call: it is "
+                    "always in training mode, so model.eval() does not switch it off",
+                    f"create it once in __init__ ({holder}.{name.lower()} = {name}(...)) or use "
+                    "F.dropout(x, p, training=self.training)",
+                )
+            )
     return found
 
 
@@ -307,18 +356,27 @@ def _foreign(run: _Run) -> list[Finding]:
         n = count_params(m)
         if not n:
             continue
-        found.append(Finding("not-registered", where, f"a {type(m).__name__} called in forward is not a submodule "
-                             f"of the model: its {n:,} parameters are not in model.parameters() and never train",
-                             "assign it as an attribute in __init__, and keep lists of layers in nn.ModuleList "
-                             "(dicts in nn.ModuleDict), not plain Python lists"))
+        found.append(
+            Finding(
+                "not-registered",
+                where,
+                f"a {type(m).__name__} called in forward is not a submodule "
+                f"of the model: its {n:,} parameters are not in model.parameters() and never train",
+                "assign it as an attribute in __init__, and keep lists of layers in nn.ModuleList "
+                "(dicts in nn.ModuleDict), not plain Python lists",
+            )
+        )
     return found
 
 
 def _softmax(out: Any, run: _Run, loss: Any) -> list[Finding]:
     """Outputs that do not suit the loss: probabilities or log-probabilities into a loss that applies
     its own softmax, raw scores into NLLLoss, or scores that can never be negative."""
-    loss_name = "CrossEntropyLoss" if loss is None else (
-        type(loss).__name__ if isinstance(loss, nn.Module) else getattr(loss, "__name__", str(loss)))
+    loss_name = (
+        "CrossEntropyLoss"
+        if loss is None
+        else (type(loss).__name__ if isinstance(loss, nn.Module) else getattr(loss, "__name__", str(loss)))
+    )
     wants_log = "nll" in loss_name.lower()
     wants_logits = "crossentropy" in loss_name.lower().replace("_", "") or loss is None
     if not (wants_log or wants_logits):
@@ -338,38 +396,76 @@ def _output_finding(y: torch.Tensor, which: str, run: _Run, loss_name: str, want
     logp = bool((y <= 0).all()) and torch.allclose(y.exp().sum(1), ones, atol=1e-4)
     where, fn = run.softmax.get(id(y), ("(model)", "softmax" if probs else "log_softmax"))
     if probs and not wants_log:
-        return [Finding("softmax-output", where, f"{which}is already probabilities (rows >= 0 summing to 1, "
-                        f"from {fn}) but {loss_name} applies its own softmax: the loss is squashed and "
-                        "learning slows or stalls",
-                        "return the raw scores (logits) from forward and drop the softmax; apply softmax "
-                        "only when you need probabilities for display")]
+        return [
+            Finding(
+                "softmax-output",
+                where,
+                f"{which}is already probabilities (rows >= 0 summing to 1, "
+                f"from {fn}) but {loss_name} applies its own softmax: the loss is squashed and "
+                "learning slows or stalls",
+                "return the raw scores (logits) from forward and drop the softmax; apply softmax "
+                "only when you need probabilities for display",
+            )
+        ]
     if logp and not wants_log:
-        return [Finding("softmax-output", where, f"{which}is log-probabilities (from {fn}) but {loss_name} "
-                        "applies log_softmax itself", "return logits, or keep log_softmax and use nn.NLLLoss")]
+        return [
+            Finding(
+                "softmax-output",
+                where,
+                f"{which}is log-probabilities (from {fn}) but {loss_name} applies log_softmax itself",
+                "return logits, or keep log_softmax and use nn.NLLLoss",
+            )
+        ]
     if probs and wants_log:
-        return [Finding("softmax-output", where, f"{which}is probabilities but {loss_name} expects "
-                        "log-probabilities", "use log_softmax in forward, or return logits and use "
-                        "nn.CrossEntropyLoss")]
+        return [
+            Finding(
+                "softmax-output",
+                where,
+                f"{which}is probabilities but {loss_name} expects log-probabilities",
+                "use log_softmax in forward, or return logits and use nn.CrossEntropyLoss",
+            )
+        ]
     if wants_log and not logp:
-        return [Finding("loss-mismatch", "(model)", f"{which}is raw scores (logits) but {loss_name} expects "
-                        "log-probabilities (it does not apply log_softmax itself): the loss is wrong and can go "
-                        "below zero", "use nn.CrossEntropyLoss() (it applies log_softmax for you), or end forward "
-                        "with F.log_softmax(x, dim=1)")]
+        return [
+            Finding(
+                "loss-mismatch",
+                "(model)",
+                f"{which}is raw scores (logits) but {loss_name} expects "
+                "log-probabilities (it does not apply log_softmax itself): the loss is wrong and can go "
+                "below zero",
+                "use nn.CrossEntropyLoss() (it applies log_softmax for you), or end forward "
+                "with F.log_softmax(x, dim=1)",
+            )
+        ]
     if not wants_log and bool((y >= 0).all()) and len(y) * y.shape[1] >= 8:
-        return [Finding("relu-output", "(model)", f"{which}is never negative (a ReLU or sigmoid after the last "
-                        f"layer?): logits must be free to go below zero, so {loss_name} cannot push the wrong "
-                        "classes down", "drop the activation after the last layer: forward returns the last "
-                        "Linear's raw scores (logits)")]
+        return [
+            Finding(
+                "relu-output",
+                "(model)",
+                f"{which}is never negative (a ReLU or sigmoid after the last "
+                f"layer?): logits must be free to go below zero, so {loss_name} cannot push the wrong "
+                "classes down",
+                "drop the activation after the last layer: forward returns the last Linear's raw scores (logits)",
+            )
+        ]
     return []
 
 
-def _batch(model: nn.Module, runs: list[_Run], outs: list[Any], errors: list[BaseException | None],
-           failed: bool = False) -> list[Finding]:
+def _batch(
+    model: nn.Module, runs: list[_Run], outs: list[Any], errors: list[BaseException | None], failed: bool = False
+) -> list[Finding]:
     fix = "use the batch size of the input: x.view(x.size(0), -1) or torch.flatten(x, 1), never a fixed number"
     if failed:
         where, before, after = runs[0].bad_views[0]
-        return [Finding("batch-size", where, f"a view/reshape turns a batch of {runs[0].batch} into "
-                        f"{list(before)} -> {list(after)}, and the model then fails ({_line(errors[0])})", fix)]
+        return [
+            Finding(
+                "batch-size",
+                where,
+                f"a view/reshape turns a batch of {runs[0].batch} into "
+                f"{list(before)} -> {list(after)}, and the model then fails ({_line(errors[0])})",
+                fix,
+            )
+        ]
     if len(runs) < 2:
         return []
     run3 = runs[1]
@@ -378,15 +474,28 @@ def _batch(model: nn.Module, runs: list[_Run], outs: list[Any], errors: list[Bas
         if run3.bad_views:
             where, before, after = run3.bad_views[0]
             detail = f"; a view/reshape gives {list(before)} -> {list(after)}"
-        return [Finding("batch-size", where, f"forward works for a batch of 2 but fails for a batch of 3 "
-                        f"({_line(errors[1])}){detail}", fix)]
+        return [
+            Finding(
+                "batch-size",
+                where,
+                f"forward works for a batch of 2 but fails for a batch of 3 ({_line(errors[1])}){detail}",
+                fix,
+            )
+        ]
     for out, run in zip(outs, runs):
         ys = list(_tensors(out))
         if ys and ys[0].dim() > 0 and ys[0].shape[0] != run.batch:
             where, before, after = run.bad_views[0] if run.bad_views else ("(model)", None, None)
             detail = f" ({list(before)} -> {list(after)})" if before else ""
-            return [Finding("batch-size", where, f"a batch of {run.batch} images gives an output of shape "
-                            f"{list(ys[0].shape)}: a view/reshape mixes images together{detail}", fix)]
+            return [
+                Finding(
+                    "batch-size",
+                    where,
+                    f"a batch of {run.batch} images gives an output of shape "
+                    f"{list(ys[0].shape)}: a view/reshape mixes images together{detail}",
+                    fix,
+                )
+            ]
     return []
 
 
@@ -397,6 +506,7 @@ def _line(exc: BaseException | None) -> str:
 
 def _fails(model: nn.Module, input_size: tuple[int, ...], exc: BaseException) -> Finding:
     from .trace import TraceError, trace
+
     try:
         trace(model, (2, *input_size[1:]))
     except TraceError as err:
@@ -404,6 +514,10 @@ def _fails(model: nn.Module, input_size: tuple[int, ...], exc: BaseException) ->
         return Finding("forward-fails", err.failing_path or "(model)", "; ".join(lines), err.fix)
     except Exception:  # noqa: BLE001 -- fall back to the original error
         pass
-    return Finding("forward-fails", "(model)", f"the model does not run on a batch shaped {[2, *input_size[1:]]}: "
-                   f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}",
-                   "run cl.trace(model, input_size) to see the shapes layer by layer")
+    return Finding(
+        "forward-fails",
+        "(model)",
+        f"the model does not run on a batch shaped {[2, *input_size[1:]]}: "
+        f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}",
+        "run cl.trace(model, input_size) to see the shapes layer by layer",
+    )

@@ -6,6 +6,7 @@ VS Code's Jupyter extension run ipykernel's ``ZMQInteractiveShell``; Colab runs 
 Colab and the lessons' curves fell back to text there. Colab also renders third-party widgets
 (ipycanvas, the digit canvas of lesson 00) only after ``enable_custom_widget_manager()``.
 """
+
 from __future__ import annotations
 
 import os
@@ -32,7 +33,7 @@ def _class_names(obj: Any) -> list[tuple[str, str]]:
 
 
 def shell_kind(shell: Any = None, environ: dict | None = None) -> str | None:
-    """"colab", "vscode", "jupyter" (a kernel behind a notebook front-end), "terminal" (IPython in a
+    """ "colab", "vscode", "jupyter" (a kernel behind a notebook front-end), "terminal" (IPython in a
     terminal) or None (plain Python). ``shell`` defaults to IPython's current one."""
     shell = _shell() if shell is None else shell
     if shell is None:

@@ -4,6 +4,7 @@ A leaf module (it imports nothing from the package): ``train`` fills a History, 
 display (``live``, ``curves``) reads one, so the dependencies run one way:
 ``history`` <- ``train`` and ``history`` <- ``live`` / ``curves``, never the display into ``train``.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -32,8 +33,8 @@ class History:
     test_loss: list[float] = field(default_factory=list)
     test_acc: list[float] = field(default_factory=list)
     images_seen: int = 0
-    train_time: float = 0.0   # seconds in training steps (evaluation excluded)
-    wall_time: float = 0.0    # seconds for the whole call
+    train_time: float = 0.0  # seconds in training steps (evaluation excluded)
+    wall_time: float = 0.0  # seconds for the whole call
     interrupted: bool = False
     cuda_graph: bool = False
     channels_last: bool = False

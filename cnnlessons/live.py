@@ -6,6 +6,7 @@ sees one output in the cell, and the cells after it are untouched (``clear_outpu
 tqdm widgets break both). The progress readout is the figure's title. ``fit`` decides how
 often to redraw (throttled so drawing stays a small share of the run).
 """
+
 from __future__ import annotations
 
 import io
@@ -18,8 +19,7 @@ TRAIN, TEST = "C0", "C1"
 class LiveCurves:
     """Loss per step (left) and accuracy per evaluation (right), train C0 and test C1."""
 
-    def __init__(self, hist: History, total_steps: int, steps_per_epoch: int,
-                 notebook: bool | None = None) -> None:
+    def __init__(self, hist: History, total_steps: int, steps_per_epoch: int, notebook: bool | None = None) -> None:
         import matplotlib.pyplot as plt  # noqa: PLC0415  (only when drawing)
 
         from .env import in_notebook as _in_notebook  # noqa: PLC0415
@@ -34,8 +34,9 @@ class LiveCurves:
         (self.l_train_acc,) = aa.plot([], [], "o-", color=TRAIN, ms=4, label="train")
         (self.l_test_acc,) = aa.plot([], [], "o-", color=TEST, ms=4, label="test")
         epochs = total_steps / steps_per_epoch
-        aa.set(title="Accuracy per evaluation", xlabel="epoch", ylabel="accuracy (%)",
-               xlim=(0, max(epochs, 1e-3) * 1.02))
+        aa.set(
+            title="Accuracy per evaluation", xlabel="epoch", ylabel="accuracy (%)", xlim=(0, max(epochs, 1e-3) * 1.02)
+        )
         al.legend(loc="upper right", fontsize=8)
         aa.legend(loc="lower right", fontsize=8)
         self.title = fig.suptitle(self._prefix() + "starting...", fontsize=10)
@@ -46,8 +47,9 @@ class LiveCurves:
             from IPython.display import display  # noqa: PLC0415
 
             # A text placeholder is free to show; the first update replaces it with the figure.
-            self.handle = display({"text/plain": self._prefix() + "training... (curves in a moment)"},
-                                  raw=True, display_id=True)
+            self.handle = display(
+                {"text/plain": self._prefix() + "training... (curves in a moment)"}, raw=True, display_id=True
+            )
 
     def _prefix(self) -> str:
         return f"{self.hist.label}: " if self.hist.label else ""

@@ -2,6 +2,7 @@
 
 A leaf module: ``train`` and ``preflight`` both import it, so neither imports the other for it.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable

@@ -29,6 +29,7 @@ The meta device (the default) gives shapes without memory: VGG16's 138M paramete
 replaced by meta tensors for the duration of the pass, so nothing is allocated and the model
 you passed is left exactly as it was.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -62,9 +63,18 @@ class TraceError(RuntimeError):
     """The model failed on the traced input. The message names the last layer that worked, the
     failing layer, the shapes on both sides and a fix. Attributes keep the same facts."""
 
-    def __init__(self, message: str, *, last_ok: TraceRow | None, failing_path: str | None,
-                 failing_type: str | None, input_shapes: list[tuple[int, ...]], fix: str,
-                 partial: TraceTable | None = None, what: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        last_ok: TraceRow | None,
+        failing_path: str | None,
+        failing_type: str | None,
+        input_shapes: list[tuple[int, ...]],
+        fix: str,
+        partial: TraceTable | None = None,
+        what: str = "",
+    ) -> None:
         super().__init__(message)
         self.what = what  # the cause in one sentence (the message's line that says what went wrong)
         self.last_ok = last_ok
@@ -79,19 +89,19 @@ class TraceError(RuntimeError):
 class TraceRow:
     """One layer call (``kind="layer"``) or one join of branches (``kind`` "concat" or "add")."""
 
-    path: str                          # module path, e.g. "incep1.branch3x3_2" ("" is the model)
-    type: str                          # class name, or "concat" / "add" for a join
+    path: str  # module path, e.g. "incep1.branch3x3_2" ("" is the model)
+    type: str  # class name, or "concat" / "add" for a join
     output_shape: tuple[int, ...] | None
-    params: int                        # counted on the first call of a module only
+    params: int  # counted on the first call of a module only
     trainable_params: int
-    mult_adds: int                     # torchinfo's convention (see the module docstring)
-    rf: int | None = None              # receptive field on the input, in pixels (one side)
-    jump: int | None = None            # input pixels between neighbouring outputs
+    mult_adds: int  # torchinfo's convention (see the module docstring)
+    rf: int | None = None  # receptive field on the input, in pixels (one side)
+    jump: int | None = None  # input pixels between neighbouring outputs
     output_bytes: int = 0
     kind: str = "layer"
-    depth: int = 0                     # number of dots in path + 1 (0 for the model itself)
-    n_inputs: int = 1                  # joins: how many branches meet here
-    flops: int | None = None           # FlopCounterMode's FLOPs (trace(..., flops=True))
+    depth: int = 0  # number of dots in path + 1 (0 for the model itself)
+    n_inputs: int = 1  # joins: how many branches meet here
+    flops: int | None = None  # FlopCounterMode's FLOPs (trace(..., flops=True))
 
 
 @dataclass
@@ -115,7 +125,7 @@ class TraceTable:
     output_shape: tuple[int, ...] | None
     input_shape: tuple[int, ...] = ()
     model_name: str = ""
-    unused_params: int = 0             # parameters of modules never called in forward
+    unused_params: int = 0  # parameters of modules never called in forward
     total_flops: int | None = None
     input_bytes: int = 0
 
@@ -170,16 +180,27 @@ class TraceTable:
             else:
                 name = f"{r.path}  [{r.kind}]" if r.path else f"[{r.kind}]"
                 typ = f"{r.kind} of {r.n_inputs}"
-            out.append((name, typ, _shape(r.output_shape), f"{r.params:,}", f"{r.mult_adds:,}",
-                        "" if r.rf is None else str(r.rf), "" if r.jump is None else str(r.jump)))
+            out.append(
+                (
+                    name,
+                    typ,
+                    _shape(r.output_shape),
+                    f"{r.params:,}",
+                    f"{r.mult_adds:,}",
+                    "" if r.rf is None else str(r.rf),
+                    "" if r.jump is None else str(r.jump),
+                )
+            )
         return out
 
     def _totals(self) -> list[str]:
-        lines = [f"Total params: {self.total_params:,}",
-                 f"Trainable params: {self.trainable_params:,}",
-                 f"Non-trainable params: {self.total_params - self.trainable_params:,}",
-                 f"Total mult-adds: {self.total_mult_adds:,}",
-                 f"Input {_shape(self.input_shape)} -> output {_shape(self.output_shape)}"]
+        lines = [
+            f"Total params: {self.total_params:,}",
+            f"Trainable params: {self.trainable_params:,}",
+            f"Non-trainable params: {self.total_params - self.trainable_params:,}",
+            f"Total mult-adds: {self.total_mult_adds:,}",
+            f"Input {_shape(self.input_shape)} -> output {_shape(self.output_shape)}",
+        ]
         if self.unused_params:
             lines.append(f"Note: {self.unused_params:,} parameters belong to modules never called in forward")
         if self.total_flops is not None:
@@ -206,13 +227,17 @@ class TraceTable:
         body = []
         for r, c in zip(self.rows, self._cells()):
             style = ' style="background:#eef5ff"' if r.kind != "layer" else ""
-            tds = [f'<td style="text-align:left">{html.escape(c[0]).replace(" ", "&nbsp;")}</td>',
-                   *(f'<td style="text-align:left">{html.escape(s)}</td>' for s in c[1:3]),
-                   *(f'<td style="text-align:right">{html.escape(s)}</td>' for s in c[3:])]
+            tds = [
+                f'<td style="text-align:left">{html.escape(c[0]).replace(" ", "&nbsp;")}</td>',
+                *(f'<td style="text-align:left">{html.escape(s)}</td>' for s in c[1:3]),
+                *(f'<td style="text-align:right">{html.escape(s)}</td>' for s in c[3:]),
+            ]
             body.append(f"<tr{style}>{''.join(tds)}</tr>")
         totals = "<br>".join(html.escape(s) for s in self._totals())
-        return (f'<table class="cnnlessons-trace"><thead><tr>{head}</tr></thead>'
-                f"<tbody>{''.join(body)}</tbody></table><p>{totals}</p>")
+        return (
+            f'<table class="cnnlessons-trace"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{''.join(body)}</tbody></table><p>{totals}</p>"
+        )
 
 
 def _shape(shape: tuple[int, ...] | None) -> str:
@@ -267,10 +292,10 @@ class _Tracer:
         self.model = model
         self.receptive_field = receptive_field
         self.names = {m: n for n, m in model.named_modules()}
-        self.info: dict[int, tuple[Any, _Info]] = {}   # id(tensor) -> (weak reference, info)
+        self.info: dict[int, tuple[Any, _Info]] = {}  # id(tensor) -> (weak reference, info)
         self.rows: list[TraceRow] = []
         self.stack: list[tuple[nn.Module, list[tuple[int, ...]]]] = []
-        self.seen: set[int] = set()          # modules already given their parameters in a row
+        self.seen: set[int] = set()  # modules already given their parameters in a row
         self.called: set[int] = set()
 
     # tensors we follow -------------------------------------------------------------------
@@ -320,8 +345,8 @@ class _Tracer:
             d = _first(_arg(args, kwargs, 4, "dilation", 1)) if "max" in name else 1
             return _Info(base.rf + (k - 1) * d * base.jump, base.jump * s)
         if y.dim() >= 3 and y.dim() == x.dim() and spatial_in == spatial_out:
-            return _Info(base.rf, base.jump)   # elementwise, normalisation, 1x1 adaptive no-op...
-        return _Info(None, None)               # flatten, linear, global pooling: no longer defined
+            return _Info(base.rf, base.jump)  # elementwise, normalisation, 1x1 adaptive no-op...
+        return _Info(None, None)  # flatten, linear, global pooling: no longer defined
 
     # rows --------------------------------------------------------------------------------
     def path(self, module: nn.Module) -> str:
@@ -329,9 +354,22 @@ class _Tracer:
 
     def join(self, kind: str, n: int, out: torch.Tensor, info: _Info) -> None:
         parent = self.path(self.stack[-1][0]) if self.stack else ""
-        self.rows.append(TraceRow(parent, kind, tuple(out.shape), 0, 0, 0, info.rf, info.jump,
-                                  out.numel() * out.element_size(), kind,
-                                  parent.count(".") + 1 if parent else 0, n))
+        self.rows.append(
+            TraceRow(
+                parent,
+                kind,
+                tuple(out.shape),
+                0,
+                0,
+                0,
+                info.rf,
+                info.jump,
+                out.numel() * out.element_size(),
+                kind,
+                parent.count(".") + 1 if parent else 0,
+                n,
+            )
+        )
 
     def pre_hook(self, module: nn.Module, inputs: tuple) -> None:
         self.stack.append((module, [tuple(t.shape) for t in _tensors(inputs)]))
@@ -349,25 +387,44 @@ class _Tracer:
         macs = 0
         if y is not None:
             from torchinfo.layer_info import LayerInfo  # torchinfo's own mult-add rule
+
             li = LayerInfo(type(module).__name__, module, 0)
             li.output_size = list(y.shape)
             li.calculate_macs()
             macs = int(li.macs)
         info = self.get(y) if y is not None else None
         p = self.path(module)
-        self.rows.append(TraceRow(
-            p, type(module).__name__, tuple(y.shape) if y is not None else None,
-            sum(q.numel() for q in params), sum(q.numel() for q in params if q.requires_grad), macs,
-            info.rf if info else None, info.jump if info else None,
-            y.numel() * y.element_size() if y is not None else 0, "layer", p.count(".") + 1 if p else 0))
+        self.rows.append(
+            TraceRow(
+                p,
+                type(module).__name__,
+                tuple(y.shape) if y is not None else None,
+                sum(q.numel() for q in params),
+                sum(q.numel() for q in params if q.requires_grad),
+                macs,
+                info.rf if info else None,
+                info.jump if info else None,
+                y.numel() * y.element_size() if y is not None else 0,
+                "layer",
+                p.count(".") + 1 if p else 0,
+            )
+        )
 
 
 # ---------------------------------------------------------------------------------------------
 # The public function
 # ---------------------------------------------------------------------------------------------
-def trace(model: nn.Module, input_size: Sequence[int], *, device: str | torch.device | None = "meta",
-          dtype: torch.dtype = torch.float32, depth: int | None = None, mode: str = "eval",
-          receptive_field: bool = True, flops: bool = False) -> TraceTable:
+def trace(
+    model: nn.Module,
+    input_size: Sequence[int],
+    *,
+    device: str | torch.device | None = "meta",
+    dtype: torch.dtype = torch.float32,
+    depth: int | None = None,
+    mode: str = "eval",
+    receptive_field: bool = True,
+    flops: bool = False,
+) -> TraceTable:
     """Run one input of ``input_size`` (batch included, like torchinfo: ``(1, 1, 28, 28)``)
     through ``model`` and return a ``TraceTable``.
 
@@ -393,20 +450,36 @@ def trace(model: nn.Module, input_size: Sequence[int], *, device: str | torch.de
         raise better from err.__cause__
     if out is None:
         fix = "add `return x` as the last line of forward"
-        raise TraceError(f"{type(model).__name__}.forward returned None: it ends without `return` (Python then "
-                         f"returns None).\n  fix: {fix}", last_ok=tracer.rows[-1] if tracer.rows else None,
-                         failing_path=None, failing_type=None, input_shapes=[], fix=fix,
-                         partial=_partial(tracer, input_size))
+        raise TraceError(
+            f"{type(model).__name__}.forward returned None: it ends without `return` (Python then "
+            f"returns None).\n  fix: {fix}",
+            last_ok=tracer.rows[-1] if tracer.rows else None,
+            failing_path=None,
+            failing_type=None,
+            input_shapes=[],
+            fix=fix,
+            partial=_partial(tracer, input_size),
+        )
     return _table(model, tracer, out, counter, input_size, dtype, depth)
 
 
-def _run(model: nn.Module, tracer: _Tracer, input_size: tuple[int, ...], device: Any, dtype: torch.dtype,
-         train: bool, flops: bool) -> tuple[Any, Any]:
+def _run(
+    model: nn.Module,
+    tracer: _Tracer,
+    input_size: tuple[int, ...],
+    device: Any,
+    dtype: torch.dtype,
+    train: bool,
+    flops: bool,
+) -> tuple[Any, Any]:
     """One forward pass with the hooks (and the function mode) on; (output, flop counter or None).
     The model gets its parameters, buffers and train/eval flags back whatever happens."""
     params0 = list(model.parameters())
-    target = torch.device("meta") if device is not None and str(device) == "meta" else (
-        torch.device(device) if device is not None else (params0[0].device if params0 else torch.device("cpu")))
+    target = (
+        torch.device("meta")
+        if device is not None and str(device) == "meta"
+        else (torch.device(device) if device is not None else (params0[0].device if params0 else torch.device("cpu")))
+    )
     training = {m: m.training for m in model.modules()}
     handles = []
     swapped: list[tuple[dict, str, Any]] = []
@@ -416,18 +489,20 @@ def _run(model: nn.Module, tracer: _Tracer, input_size: tuple[int, ...], device:
             x = torch.empty(input_size, dtype=dtype, device="meta")
         else:
             g = torch.Generator().manual_seed(0)
-            x = (torch.randn(input_size, generator=g) if dtype.is_floating_point
-                 else torch.zeros(input_size)).to(dtype=dtype, device=target)
+            x = (torch.randn(input_size, generator=g) if dtype.is_floating_point else torch.zeros(input_size)).to(
+                dtype=dtype, device=target
+            )
         model.train(train)
         for m in model.modules():
             handles.append(m.register_forward_pre_hook(tracer.pre_hook))
             handles.append(m.register_forward_hook(tracer.post_hook))
         tracer.put(x, _Info(1, 1) if x.dim() >= 3 else _Info(None, None))
         from torch.utils.flop_counter import FlopCounterMode
+
         counter = FlopCounterMode(display=False) if flops else None
         follow = _Follow(tracer) if tracer.receptive_field else contextlib.nullcontext()
         try:
-            with torch.no_grad(), (counter or contextlib.nullcontext()), follow:
+            with torch.no_grad(), counter or contextlib.nullcontext(), follow:
                 return model(x), counter
         except TraceError:
             raise
@@ -442,8 +517,15 @@ def _run(model: nn.Module, tracer: _Tracer, input_size: tuple[int, ...], device:
             m.training = t
 
 
-def _table(model: nn.Module, tracer: _Tracer, out: Any, counter: Any, input_size: tuple[int, ...],
-           dtype: torch.dtype, depth: int | None) -> TraceTable:
+def _table(
+    model: nn.Module,
+    tracer: _Tracer,
+    out: Any,
+    counter: Any,
+    input_size: tuple[int, ...],
+    dtype: torch.dtype,
+    depth: int | None,
+) -> TraceTable:
     """The rows (joins only when followed, FLOPs when counted, cut to ``depth``) and the totals."""
     outs = list(_tensors(out))
     rows = tracer.rows if tracer.receptive_field else [r for r in tracer.rows if r.kind == "layer"]
@@ -493,11 +575,21 @@ def _with_size_that_fits(err: TraceError, model: nn.Module, input_size: tuple[in
     if side == guess:
         return None
     text, what = str(err), err.what
-    for old, new in ((f"about {guess} x {guess}", f"about {side} x {side}"),
-                     (f"resize the images to {guess} x {guess}", f"resize the images to {side} x {side}")):
+    for old, new in (
+        (f"about {guess} x {guess}", f"about {side} x {side}"),
+        (f"resize the images to {guess} x {guess}", f"resize the images to {side} x {side}"),
+    ):
         text, what = text.replace(old, new), what.replace(old, new)
-    return TraceError(text, last_ok=err.last_ok, failing_path=err.failing_path, failing_type=err.failing_type,
-                      input_shapes=err.input_shapes, fix=err.fix, partial=err.partial, what=what)
+    return TraceError(
+        text,
+        last_ok=err.last_ok,
+        failing_path=err.failing_path,
+        failing_type=err.failing_type,
+        input_shapes=err.input_shapes,
+        fix=err.fix,
+        partial=err.partial,
+        what=what,
+    )
 
 
 def _check_args(model: Any, input_size: Any, device: Any, mode: str) -> tuple[int, ...]:
@@ -534,8 +626,9 @@ def _cut(rows: list[TraceRow], depth: int) -> list[TraceRow]:
     """Collapse layer rows deeper than ``depth`` into one row per module call at that depth."""
     out: list[TraceRow] = []
     for r in rows:
-        if r.depth <= depth and not (r.kind != "layer" and out and out[-1].type == "(group)"
-                                     and out[-1].path == r.path):
+        if r.depth <= depth and not (
+            r.kind != "layer" and out and out[-1].type == "(group)" and out[-1].path == r.path
+        ):
             out.append(r)
             continue
         prefix = ".".join(r.path.split(".")[:depth])
@@ -552,36 +645,64 @@ def _cut(rows: list[TraceRow], depth: int) -> list[TraceRow]:
             last.mult_adds += r.mult_adds
             last.output_shape, last.rf, last.jump, last.output_bytes = r.output_shape, r.rf, r.jump, r.output_bytes
         else:
-            out.append(TraceRow(prefix, "(group)", r.output_shape, r.params, r.trainable_params, r.mult_adds,
-                                r.rf, r.jump, r.output_bytes, "layer", depth))
+            out.append(
+                TraceRow(
+                    prefix,
+                    "(group)",
+                    r.output_shape,
+                    r.params,
+                    r.trainable_params,
+                    r.mult_adds,
+                    r.rf,
+                    r.jump,
+                    r.output_bytes,
+                    "layer",
+                    depth,
+                )
+            )
     return out
 
 
 # ---------------------------------------------------------------------------------------------
 # Saying what went wrong
 # ---------------------------------------------------------------------------------------------
-def _diagnose(exc: Exception, tracer: _Tracer, model: nn.Module, input_size: tuple[int, ...],
-              x_is_meta: bool = False) -> TraceError:
+def _diagnose(
+    exc: Exception, tracer: _Tracer, model: nn.Module, input_size: tuple[int, ...], x_is_meta: bool = False
+) -> TraceError:
     last = tracer.rows[-1] if tracer.rows else None
     if last is not None:
-        before = (f"last layer that worked: {last.path or '(model)'} ({last.type}) "
-                  f"-> output {_shape(last.output_shape)}")
+        before = f"last layer that worked: {last.path or '(model)'} ({last.type}) -> output {_shape(last.output_shape)}"
     else:
         before = f"no layer worked yet; the input was {_shape(input_size)}"
     if x_is_meta and isinstance(exc, (NotImplementedError, RuntimeError)) and "meta" in str(exc).lower():
-        fix = ("this model needs real values (e.g. .item() or data-dependent shapes), which the meta device does "
-               "not have: trace it with device=None (a real input on the model's device).")
+        fix = (
+            "this model needs real values (e.g. .item() or data-dependent shapes), which the meta device does "
+            "not have: trace it with device=None (a real input on the model's device)."
+        )
         failing = tracer.path(tracer.stack[-1][0]) if tracer.stack else None
-        return TraceError(f"the model cannot run on the meta device.\n  {before}\n  error: {_first_line(exc)}\n"
-                          f"  fix: {fix}", last_ok=last, failing_path=failing, failing_type=None, input_shapes=[],
-                          fix=fix, partial=_partial(tracer, input_size))
+        return TraceError(
+            f"the model cannot run on the meta device.\n  {before}\n  error: {_first_line(exc)}\n  fix: {fix}",
+            last_ok=last,
+            failing_path=failing,
+            failing_type=None,
+            input_shapes=[],
+            fix=fix,
+            partial=_partial(tracer, input_size),
+        )
     code_what, code_fix = explain_code_error(exc, model, input_size[0])
     if not tracer.stack:
         fix = code_fix or "check the model's forward (the error is outside every module)."
-        return TraceError(f"the model failed on input {_shape(input_size)}.\n  {before}\n  error: "
-                          f"{code_what or _first_line(exc)}\n  fix: {fix}", last_ok=last, failing_path=None,
-                          failing_type=None, input_shapes=[], fix=fix, partial=_partial(tracer, input_size),
-                          what=code_what or "")
+        return TraceError(
+            f"the model failed on input {_shape(input_size)}.\n  {before}\n  error: "
+            f"{code_what or _first_line(exc)}\n  fix: {fix}",
+            last_ok=last,
+            failing_path=None,
+            failing_type=None,
+            input_shapes=[],
+            fix=fix,
+            partial=_partial(tracer, input_size),
+            what=code_what or "",
+        )
     module, shapes = tracer.stack[-1]
     path = tracer.path(module) or "(model)"
     typ = type(module).__name__
@@ -597,17 +718,28 @@ def _diagnose(exc: Exception, tracer: _Tracer, model: nn.Module, input_size: tup
         what, fix = code_what, code_fix
     if what is None:
         if any(True for _ in module.children()):
-            what = (f"the error is in {typ}.forward's own code (a view/flatten/cat/+ between layers), "
-                    f"not in a layer; its input was {_shape(shape)}: {_first_line(exc)}")
-            fix = (f"print x.shape between the lines of {typ}.forward and compare with the rows so far "
-                   f"(exc.partial); branches that are concatenated must keep the same height and width.")
+            what = (
+                f"the error is in {typ}.forward's own code (a view/flatten/cat/+ between layers), "
+                f"not in a layer; its input was {_shape(shape)}: {_first_line(exc)}"
+            )
+            fix = (
+                f"print x.shape between the lines of {typ}.forward and compare with the rows so far "
+                f"(exc.partial); branches that are concatenated must keep the same height and width."
+            )
         else:
             what = f"`{path}` ({typ}) failed on input {_shape(shape)}: {_first_line(exc)}"
             fix = f"make the previous layer's output match what {typ} expects, or change {short}'s arguments."
-    msg = (f"trace failed at `{path}` ({typ}).\n  {before}\n  `{path}` got input {_shape(shape)}: {what}\n"
-           f"  fix: {fix}")
-    err = TraceError(msg, last_ok=last, failing_path=path, failing_type=typ, input_shapes=shapes, fix=fix,
-                     partial=_partial(tracer, input_size), what=f"`{path}` ({typ}) got input {_shape(shape)}: {what}")
+    msg = f"trace failed at `{path}` ({typ}).\n  {before}\n  `{path}` got input {_shape(shape)}: {what}\n  fix: {fix}"
+    err = TraceError(
+        msg,
+        last_ok=last,
+        failing_path=path,
+        failing_type=typ,
+        input_shapes=shapes,
+        fix=fix,
+        partial=_partial(tracer, input_size),
+        what=f"`{path}` ({typ}) got input {_shape(shape)}: {what}",
+    )
     err.size_guess = guess  # trace() checks it with a few meta passes (_with_size_that_fits)
     return err
 
@@ -617,7 +749,7 @@ def _explain(m: nn.Module, shape: tuple[int, ...], short: str, batch: int) -> tu
     if what is not None:
         return what, fix
     if isinstance(m, nn.modules.conv._ConvNd):
-        return _too_small(m, shape[-len(m.kernel_size):], m.kernel_size, m.padding, m.dilation, short)
+        return _too_small(m, shape[-len(m.kernel_size) :], m.kernel_size, m.padding, m.dilation, short)
     if isinstance(m, (nn.modules.pooling._MaxPoolNd, nn.modules.pooling._AvgPoolNd)):
         nd = int(type(m).__name__[-2])
         k = m.kernel_size if isinstance(m.kernel_size, tuple) else (m.kernel_size,) * nd
@@ -628,16 +760,19 @@ def _explain(m: nn.Module, shape: tuple[int, ...], short: str, batch: int) -> tu
     return None, ""
 
 
-def _too_small(m: nn.Module, size: Sequence[int], k: Sequence[int], p: Any, d: Sequence[int],
-               short: str) -> tuple[str | None, str]:
+def _too_small(
+    m: nn.Module, size: Sequence[int], k: Sequence[int], p: Any, d: Sequence[int], short: str
+) -> tuple[str | None, str]:
     if isinstance(p, str):
         return None, ""
     for s, kk, pp, dd in zip(size, k, p, d):
         if s + 2 * pp < dd * (kk - 1) + 1:
-            return (f"the feature map is {' x '.join(map(str, size))} (padding {pp}) but {short}'s kernel covers "
-                    f"{dd * (kk - 1) + 1} pixels: the input is too small for this many layers",
-                    "feed a larger input, remove a pooling/stride-2 layer before it, or pad; the rows so far "
-                    "(exc.partial) show where the map shrinks.")
+            return (
+                f"the feature map is {' x '.join(map(str, size))} (padding {pp}) but {short}'s kernel covers "
+                f"{dd * (kk - 1) + 1} pixels: the input is too small for this many layers",
+                "feed a larger input, remove a pooling/stride-2 layer before it, or pad; the rows so far "
+                "(exc.partial) show where the map shrinks.",
+            )
     return None, ""
 
 
@@ -648,6 +783,11 @@ def _first_line(exc: Exception) -> str:
 
 def _partial(tracer: _Tracer, input_size: tuple[int, ...]) -> TraceTable:
     rows = tracer.rows
-    return TraceTable(rows=list(rows), total_params=sum(r.params for r in rows),
-                      trainable_params=sum(r.trainable_params for r in rows),
-                      total_mult_adds=sum(r.mult_adds for r in rows), output_shape=None, input_shape=input_size)
+    return TraceTable(
+        rows=list(rows),
+        total_params=sum(r.params for r in rows),
+        trainable_params=sum(r.trainable_params for r in rows),
+        total_mult_adds=sum(r.mult_adds for r in rows),
+        output_shape=None,
+        input_shape=input_size,
+    )

@@ -11,6 +11,7 @@ Read ``fit`` top to bottom: check the inputs, set up (the step is ``_Step``, or 
 CUDA), loop (``_Run``), finish. History and smoothing live in ``history.py``, the losses in ``losses.py``.
 No matplotlib here: live curves live in ``live.py`` and are imported only when drawn.
 """
+
 from __future__ import annotations
 
 import math
@@ -73,8 +74,8 @@ def evaluate(
     correct = torch.zeros((), device=device, dtype=torch.long)
     try:
         for i in range(0, len(images), batch_size):
-            x = images[i:i + batch_size].to(device, non_blocking=True)
-            y = labels[i:i + batch_size].to(device, non_blocking=True)
+            x = images[i : i + batch_size].to(device, non_blocking=True)
+            y = labels[i : i + batch_size].to(device, non_blocking=True)
             logits = main_output(_forward_checked(model, x))
             if i == 0:
                 check_batch_output(logits, labels, len(x), "data")
@@ -143,8 +144,17 @@ def fit(
     test_images, test_labels = _check_data(test_data, "test_data") if test_data is not None else (None, None)
     device = check_device(device) or pick_device()
     epochs, steps, batch_size, eval_every, lr, seed = check_fit_args(
-        model, epochs=epochs, steps=steps, batch_size=batch_size, eval_every=eval_every, lr=lr, seed=seed,
-        loss_fn=loss_fn, augment=augment, optimizer=optimizer)
+        model,
+        epochs=epochs,
+        steps=steps,
+        batch_size=batch_size,
+        eval_every=eval_every,
+        lr=lr,
+        seed=seed,
+        loss_fn=loss_fn,
+        augment=augment,
+        optimizer=optimizer,
+    )
     _check_choice("schedule", schedule, (None, "onecycle"))
     loss_fn = loss_fn or cross_entropy
     _check_choice("precision", precision, ("fp32", "bf16"))
@@ -155,8 +165,9 @@ def fit(
     if channels_last is None:
         # Measured faster on both: H100 165k vs 137k img/s; 2-core Xeon 4.5k vs 2.9k img/s.
         channels_last = device.type in ("cuda", "cpu")
-    before = _model_to(model, device, channels_last, lambda: before_fit(
-        model, images, labels, test_labels, device, augment, loss_fn))  # dry run, doctor, notices
+    before = _model_to(
+        model, device, channels_last, lambda: before_fit(model, images, labels, test_labels, device, augment, loss_fn)
+    )  # dry run, doctor, notices
     x_all, y_all = images.to(device), labels.to(device)
     test = (test_images.to(device), test_labels.to(device)) if test_data is not None else None
     plan = _Plan.make(len(x_all), batch_size, epochs, steps, _want_graph(device, cuda_graph, on_step, schedule))
@@ -221,8 +232,10 @@ def _want_graph(device: torch.device, cuda_graph: bool | None, on_step: Any, sch
     blockers = [name for name, v in (("on_step", on_step), ("schedule", schedule)) if v is not None]
     if blockers:
         if cuda_graph:
-            raise ValueError(f"cuda_graph=True cannot be used with {' and '.join(blockers)}; "
-                             "leave cuda_graph unset to fall back to ordinary steps")
+            raise ValueError(
+                f"cuda_graph=True cannot be used with {' and '.join(blockers)}; "
+                "leave cuda_graph unset to fall back to ordinary steps"
+            )
         return False
     return True
 
@@ -259,8 +272,17 @@ class _Step:
     (loss, number correct) stays on the device in one tensor, so nothing waits for it.
     """
 
-    def __init__(self, model: nn.Module, opt: torch.optim.Optimizer, sched: Any, loss_fn: LossFn,
-                 on_step: Callable | None, device: torch.device, precision: str, record: _Recorder) -> None:
+    def __init__(
+        self,
+        model: nn.Module,
+        opt: torch.optim.Optimizer,
+        sched: Any,
+        loss_fn: LossFn,
+        on_step: Callable | None,
+        device: torch.device,
+        precision: str,
+        record: _Recorder,
+    ) -> None:
         self.model, self.opt, self.sched, self.loss_fn, self.on_step = model, opt, sched, loss_fn, on_step
         self.device, self.bf16, self.record = device, precision == "bf16", record
 
@@ -288,8 +310,9 @@ class _GraphStep:
     a model that cannot be captured keeps running eagerly.
     """
 
-    def __init__(self, step: _Step, x_all: torch.Tensor, label_dtype: torch.dtype, batch_size: int,
-                 channels_last: bool) -> None:
+    def __init__(
+        self, step: _Step, x_all: torch.Tensor, label_dtype: torch.dtype, batch_size: int, channels_last: bool
+    ) -> None:
         fmt = torch.channels_last if channels_last else torch.contiguous_format
         device = x_all.device
         self.step, self.record = step, step.record
@@ -337,8 +360,15 @@ class _GraphStep:
 class _Batches:
     """Each epoch: a seeded permutation, then batches sliced from the on-device tensors."""
 
-    def __init__(self, x_all: torch.Tensor, y_all: torch.Tensor, plan: _Plan, order_rng: torch.Generator,
-                 augment: Callable | None, channels_last: bool) -> None:
+    def __init__(
+        self,
+        x_all: torch.Tensor,
+        y_all: torch.Tensor,
+        plan: _Plan,
+        order_rng: torch.Generator,
+        augment: Callable | None,
+        channels_last: bool,
+    ) -> None:
         self.x_all, self.y_all, self.plan, self.rng = x_all, y_all, plan, order_rng
         self.augment, self.channels_last = augment, channels_last
 
@@ -346,7 +376,7 @@ class _Batches:
         plan, bs = self.plan, self.plan.batch_size
         perm = torch.randperm(plan.n, generator=self.rng).to(self.x_all.device)
         for b in range(min(plan.steps_per_epoch, plan.total_steps - first_step)):
-            idx = perm[b * bs:(b + 1) * bs]
+            idx = perm[b * bs : (b + 1) * bs]
             x, y = self.x_all[idx], self.y_all[idx]
             if self.augment is not None:
                 x = self.augment(x)
@@ -358,8 +388,16 @@ class _Batches:
 class _Run:
     """The loop and its bookkeeping: when to evaluate, draw and log; training time without evaluation."""
 
-    def __init__(self, model: nn.Module, hist: History, record: _Recorder, show: _Display, test: Data | None,
-                 plan: _Plan, eval_every: int | None) -> None:
+    def __init__(
+        self,
+        model: nn.Module,
+        hist: History,
+        record: _Recorder,
+        show: _Display,
+        test: Data | None,
+        plan: _Plan,
+        eval_every: int | None,
+    ) -> None:
         self.model, self.hist, self.record, self.show, self.test = model, hist, record, show, test
         self.plan, self.eval_every = plan, eval_every
         self.t_train = time.perf_counter()
@@ -439,8 +477,15 @@ class _Display:
 
     before = ""  # " (continuing: 3.00 epochs already trained)" for a model fit trained before
 
-    def __init__(self, hist: History, live: bool | None, progress: bool | None,
-                 total_steps: int, n_epochs: int, steps_per_epoch: int) -> None:
+    def __init__(
+        self,
+        hist: History,
+        live: bool | None,
+        progress: bool | None,
+        total_steps: int,
+        n_epochs: int,
+        steps_per_epoch: int,
+    ) -> None:
         self.hist, self.total_steps, self.n_epochs = hist, total_steps, n_epochs
         self.steps_per_epoch = steps_per_epoch
         self.progress = True if progress is None else progress
@@ -468,8 +513,10 @@ class _Display:
                 self.draw(step)
         elif self.progress:
             h = self.hist
-            line = (f"{h.label + ': ' if h.label else ''}epoch {h.eval_epoch[-1]:.2f}/{self.n_epochs}{self.before} "
-                    f"step {step}")
+            line = (
+                f"{h.label + ': ' if h.label else ''}epoch {h.eval_epoch[-1]:.2f}/{self.n_epochs}{self.before} "
+                f"step {step}"
+            )
             line += f"  train loss {h.train_loss[-1]:.4f} acc {100 * h.train_acc[-1]:.2f}%"
             if h.test_acc:
                 line += f"  test loss {h.test_loss[-1]:.4f} acc {100 * h.test_acc[-1]:.2f}%"
@@ -502,22 +549,28 @@ def _model_device(model: nn.Module) -> torch.device:
     return p.device if p is not None else torch.device("cpu")
 
 
-def _make_optimizer(choice: Any, model: nn.Module, lr: float | None, momentum: float,
-                    weight_decay: float, capturable: bool) -> torch.optim.Optimizer:
+def _make_optimizer(
+    choice: Any, model: nn.Module, lr: float | None, momentum: float, weight_decay: float, capturable: bool
+) -> torch.optim.Optimizer:
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
-        raise ValueError("the model has no trainable parameters (all frozen?); unfreeze some "
-                         "with p.requires_grad_(True)")
+        raise ValueError(
+            "the model has no trainable parameters (all frozen?); unfreeze some with p.requires_grad_(True)"
+        )
     if callable(choice) and not isinstance(choice, str):
         opt = choice(params)
         if not isinstance(opt, torch.optim.Optimizer):
-            raise TypeError("optimizer=callable must return a torch.optim.Optimizer, e.g. "
-                            "optimizer=lambda params: torch.optim.AdamW(params, lr=1e-3)")
+            raise TypeError(
+                "optimizer=callable must return a torch.optim.Optimizer, e.g. "
+                "optimizer=lambda params: torch.optim.AdamW(params, lr=1e-3)"
+            )
         return opt
     name = str(choice).lower()
     if name not in DEFAULT_LR:
-        raise ValueError(f"unknown optimizer {choice!r}: use 'sgd', 'adam', or a function "
-                         "params -> torch.optim.Optimizer (e.g. lambda p: torch.optim.AdamW(p, lr=1e-3))")
+        raise ValueError(
+            f"unknown optimizer {choice!r}: use 'sgd', 'adam', or a function "
+            "params -> torch.optim.Optimizer (e.g. lambda p: torch.optim.AdamW(p, lr=1e-3))"
+        )
     lr = DEFAULT_LR[name] if lr is None else lr
     if name == "sgd":
         return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)

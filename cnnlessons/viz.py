@@ -5,6 +5,7 @@ once, as the cell's value). Feature maps come from a forward hook on the chosen 
 is removed and the model's train/eval mode restored afterwards, even when the forward fails.
 matplotlib and ipywidgets are imported inside the functions that draw.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -21,6 +22,7 @@ from .data import denormalize
 from .diagnose import FORWARD_ERRORS, check_count, check_module, explained
 
 # --- Digits -------------------------------------------------------------------------------------
+
 
 def show_digits(
     images: torch.Tensor,
@@ -39,16 +41,20 @@ def show_digits(
 
     n = check_count(n, "n", 16)  # how many digits to show
     if isinstance(images, nn.Module):
-        raise TypeError("show_digits shows images, not a model: pass images, e.g. cl.show_digits(x_test[:16]); to "
-                        "see inside a model use cl.show_feature_maps(model, image, layer)")
+        raise TypeError(
+            "show_digits shows images, not a model: pass images, e.g. cl.show_digits(x_test[:16]); to "
+            "see inside a model use cl.show_feature_maps(model, image, layer)"
+        )
     images = _as_image_batch(images)[:n].detach().cpu()
     n = len(images)
     if n == 0:
         raise ValueError("show_digits got no images: pass a tensor of shape (N, 1, 28, 28) with N >= 1")
     for what, given in (("labels", labels), ("predictions", predictions)):
         if given is not None and len(given) < n:
-            raise ValueError(f"show_digits shows n={n} images but got {len(given)} {what}: pass one per image "
-                             f"(e.g. {what}[:n] from the same slice), or n={len(given)}")
+            raise ValueError(
+                f"show_digits shows n={n} images but got {len(given)} {what}: pass one per image "
+                f"(e.g. {what}[:n] from the same slice), or n={len(given)}"
+            )
     pixels = denormalize(images).clamp(0, 1)
     ncols = min(ncols, n)
     nrows = math.ceil(n / ncols)
@@ -76,6 +82,7 @@ def show_digits(
 
 # --- Feature maps -------------------------------------------------------------------------------
 
+
 def layer_names(model: nn.Module) -> list[str]:
     """Every submodule's path, as ``show_feature_maps`` accepts it ("features.0", "block1.conv")."""
     return [name for name, _ in model.named_modules() if name]
@@ -84,8 +91,10 @@ def layer_names(model: nn.Module) -> list[str]:
 def _resolve_layer(model: nn.Module, layer: str | nn.Module) -> tuple[str, nn.Module]:
     modules = dict(model.named_modules())
     if not isinstance(layer, (str, nn.Module)):
-        raise TypeError(f"layer is a layer's name (a string) such as {', '.join(repr(n) for n in layer_names(model)[:3])}, "
-                        f"or the layer itself; got {type(layer).__name__} {layer!r}: write layer={str(layer)!r}")
+        raise TypeError(
+            f"layer is a layer's name (a string) such as {', '.join(repr(n) for n in layer_names(model)[:3])}, "
+            f"or the layer itself; got {type(layer).__name__} {layer!r}: write layer={str(layer)!r}"
+        )
     if isinstance(layer, nn.Module):
         for name, module in modules.items():
             if module is layer:
@@ -102,8 +111,7 @@ def _resolve_layer(model: nn.Module, layer: str | nn.Module) -> tuple[str, nn.Mo
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     shown = names if len(names) <= 60 else names[:60] + [f"... ({len(names) - 60} more)"]
     raise ValueError(
-        f"{type(model).__name__} has no layer named {layer!r}.{hint} "
-        f"Valid layer names: {', '.join(shown)}"
+        f"{type(model).__name__} has no layer named {layer!r}.{hint} Valid layer names: {', '.join(shown)}"
     )
 
 
@@ -111,8 +119,10 @@ def _as_image_batch(image: torch.Tensor) -> torch.Tensor:
     """(H, W), (C, H, W) or (N, C, H, W) -> (N, C, H, W); channels last (H, W, 1 or 3) gets the fix."""
     image = torch.as_tensor(image)
     if image.dim() == 3 and image.shape[-1] in (1, 3) and image.shape[0] not in (1, 3):
-        raise ValueError(f"the image has shape {tuple(image.shape)}: channels last (H, W, C), but PyTorch wants the "
-                         "channels first (C, H, W). Fix: image.permute(2, 0, 1)")
+        raise ValueError(
+            f"the image has shape {tuple(image.shape)}: channels last (H, W, C), but PyTorch wants the "
+            "channels first (C, H, W). Fix: image.permute(2, 0, 1)"
+        )
     if image.dim() == 2:
         return image[None, None]
     if image.dim() == 3:
@@ -172,10 +182,9 @@ def _feature_maps(name: str, out: torch.Tensor) -> torch.Tensor:
     return out[0].float()
 
 
-def _draw_feature_maps(fig: Any, maps: torch.Tensor, first: int, count: int, ncols: int, cmap: str,
-                       title: str) -> None:
+def _draw_feature_maps(fig: Any, maps: torch.Tensor, first: int, count: int, ncols: int, cmap: str, title: str) -> None:
     """Channels first..first+count-1 of ``maps`` (C x H x W) on one colour scale, with a colorbar."""
-    shown = maps[first: first + count]
+    shown = maps[first : first + count]
     count = len(shown)
     ncols = max(1, min(ncols, count))
     nrows = math.ceil(count / ncols)
@@ -245,8 +254,15 @@ class FeatureMapExplorer:
     and call ``render()`` (it returns the PNG bytes); ``explorer.info.value`` says what is shown.
     """
 
-    def __init__(self, model: nn.Module, images: torch.Tensor, layers: Sequence[str] | None = None,
-                 per_page: int = 16, ncols: int = 8, cmap: str = "viridis") -> None:
+    def __init__(
+        self,
+        model: nn.Module,
+        images: torch.Tensor,
+        layers: Sequence[str] | None = None,
+        per_page: int = 16,
+        ncols: int = 8,
+        cmap: str = "viridis",
+    ) -> None:
         import ipywidgets as widgets
 
         per_page = check_count(per_page, "per_page", 16)
@@ -259,10 +275,17 @@ class FeatureMapExplorer:
             _resolve_layer(model, name)  # a bad name fails now, with the list of valid ones
         self._cache: dict[tuple[str, int], torch.Tensor] = {}
         self.layer = widgets.Dropdown(options=names, value=names[0], description="layer")
-        self.image_index = widgets.IntSlider(value=0, min=0, max=len(self.images) - 1, description="image",
-                                             continuous_update=False)
-        self.page = widgets.IntSlider(value=0, min=0, max=0, description="channels page",
-                                      continuous_update=False, style={"description_width": "initial"})
+        self.image_index = widgets.IntSlider(
+            value=0, min=0, max=len(self.images) - 1, description="image", continuous_update=False
+        )
+        self.page = widgets.IntSlider(
+            value=0,
+            min=0,
+            max=0,
+            description="channels page",
+            continuous_update=False,
+            style={"description_width": "initial"},
+        )
         self.info = widgets.HTML()
         self.image = widgets.Image(format="png")
         self.widget = widgets.VBox([widgets.HBox([self.layer, self.image_index, self.page]), self.info, self.image])
@@ -333,8 +356,9 @@ def default_layers(model: nn.Module) -> list[str]:
     return [name for name, m in model.named_modules() if name and isinstance(m, _MAP_LAYERS)]
 
 
-def feature_map_explorer(model: nn.Module, images: torch.Tensor, layers: Sequence[str] | None = None,
-                         *, per_page: int = 16) -> FeatureMapExplorer:
+def feature_map_explorer(
+    model: nn.Module, images: torch.Tensor, layers: Sequence[str] | None = None, *, per_page: int = 16
+) -> FeatureMapExplorer:
     """Interactive feature maps: pick a layer, an image from ``images`` and a page of channels.
 
     ``layers`` defaults to every convolution, BatchNorm, activation and pooling layer.
@@ -343,6 +367,7 @@ def feature_map_explorer(model: nn.Module, images: torch.Tensor, layers: Sequenc
 
 
 # --- Filters ------------------------------------------------------------------------------------
+
 
 def _first_conv(model_or_conv: nn.Module) -> tuple[str, nn.Conv2d]:
     check_module(model_or_conv, "cl.show_filters")
@@ -354,8 +379,9 @@ def _first_conv(model_or_conv: nn.Module) -> tuple[str, nn.Conv2d]:
     raise ValueError(f"{type(model_or_conv).__name__} has no nn.Conv2d layer, so there are no filters to show")
 
 
-def show_filters(model_or_conv: nn.Module, *, max_filters: int = 64, ncols: int = 8,
-                 in_channel: int = 0, cmap: str = "RdBu_r") -> Any:
+def show_filters(
+    model_or_conv: nn.Module, *, max_filters: int = 64, ncols: int = 8, in_channel: int = 0, cmap: str = "RdBu_r"
+) -> Any:
     """The first convolution's kernels as a grid on one colour scale.
 
     Kernels reading 3 input channels are drawn in colour (RGB, one scale for all); otherwise

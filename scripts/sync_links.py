@@ -22,6 +22,7 @@ the stored-run checks) unless ``--insert-setup`` is given; re-run that notebook 
     python scripts/sync_links.py --repo https://github.com/my-school/cnnlessons --ref v2026.1
                                                  # a fork: write that (pyproject is not changed)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,7 +56,9 @@ PULL_RE = re.compile(
     rf"(?P<hub>https?://[^\s/)`\"']+|<your-hub>)/hub/user-redirect/git-pull\?repo=(?P<url>[^&\s)`\"']+)"
     rf"&branch=(?P<ref>[^&\s)`\"']+)&urlpath=lab/tree/(?P<dir>{_NAME})/notebooks/(?P<nb>{_NB})"
 )
-GIT_RE = re.compile(rf"git\+https://github\.com/(?P<owner>{_NAME}?)/(?P<repo>{_NAME}?)(?:\.git)?@(?P<ref>[A-Za-z0-9_./-]+)")
+GIT_RE = re.compile(
+    rf"git\+https://github\.com/(?P<owner>{_NAME}?)/(?P<repo>{_NAME}?)(?:\.git)?@(?P<ref>[A-Za-z0-9_./-]+)"
+)
 
 
 @dataclass(frozen=True)
@@ -77,8 +80,10 @@ class Setting:
 
     def pull(self, nb: str) -> str:
         hub = self.hub.rstrip("/") or "<your-hub>"
-        return (f"{hub}/hub/user-redirect/git-pull?repo={quote(self.url, safe='')}&branch={self.ref}"
-                f"&urlpath=lab/tree/{self.repo}/notebooks/{nb}")
+        return (
+            f"{hub}/hub/user-redirect/git-pull?repo={quote(self.url, safe='')}&branch={self.ref}"
+            f"&urlpath=lab/tree/{self.repo}/notebooks/{nb}"
+        )
 
     def git(self) -> str:
         return f"git+https://github.com/{self.owner}/{self.repo}@{self.ref}"
@@ -87,8 +92,10 @@ class Setting:
 def parse_repo(url: str) -> tuple[str, str]:
     m = re.fullmatch(rf"(?:https://|git@)github\.com[/:]({_NAME})/({_NAME}?)(?:\.git)?/?", url.strip())
     if not m:
-        raise SystemExit(f"the repository must be a GitHub address like https://github.com/OWNER/NAME, got {url!r} "
-                         "(Binder and Colab links are written for GitHub)")
+        raise SystemExit(
+            f"the repository must be a GitHub address like https://github.com/OWNER/NAME, got {url!r} "
+            "(Binder and Colab links are written for GitHub)"
+        )
     owner, repo = m.groups()
     if PLACEHOLDERS.search(f"{owner}/{repo}"):
         raise SystemExit(f"the repository {url!r} is a placeholder: set your GitHub account and repository")
@@ -121,15 +128,14 @@ def _mini_toml(text: str) -> dict:
     return data
 
 
-def read_setting(root: Path = ROOT, repo: str | None = None, ref: str | None = None,
-                 hub: str | None = None) -> Setting:
+def read_setting(root: Path = ROOT, repo: str | None = None, ref: str | None = None, hub: str | None = None) -> Setting:
     """The setting from pyproject.toml, with any of repo/ref/hub overridden."""
     data = _load_toml(root / "pyproject.toml")
     urls = data.get("project", {}).get("urls", {})
     own = data.get("tool", {}).get("cnnlessons", {})
     address = repo or urls.get("Repository")
     if not address:
-        raise SystemExit("pyproject.toml has no [project.urls] Repository = \"https://github.com/OWNER/NAME\"")
+        raise SystemExit('pyproject.toml has no [project.urls] Repository = "https://github.com/OWNER/NAME"')
     owner, name = parse_repo(address)
     ref = ref or own.get("ref") or "main"
     if not re.fullmatch(r"[A-Za-z0-9_.][A-Za-z0-9_./-]*", ref):
@@ -140,11 +146,12 @@ def read_setting(root: Path = ROOT, repo: str | None = None, ref: str | None = N
 
 # --- what the two cells hold -----------------------------------------------------------------------
 
+
 def badges_text(s: Setting, nb: str) -> str:
     hub_line = (
         f"[JupyterHub]({s.pull(nb)}) (your class's hub, through nbgitpuller)"
-        if s.hub else
-        f"JupyterHub: `{s.pull(nb)}` (replace `<your-hub>` with your hub's address)"
+        if s.hub
+        else f"JupyterHub: `{s.pull(nb)}` (replace `<your-hub>` with your hub's address)"
     )
     return (
         f"[![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)]({s.colab(nb)})\n"
@@ -167,6 +174,7 @@ def setup_text(s: Setting) -> str:
 
 
 # --- rewriting text --------------------------------------------------------------------------------
+
 
 def rewrite_links(text: str, s: Setting) -> str:
     """Every launch or install address in text, rewritten to the setting (the notebook part kept)."""
@@ -195,7 +203,7 @@ def link_problems(text: str, s: Setting, where: str) -> list[str]:
         if (m["url"], m["ref"], m["dir"]) != (quote(s.url, safe=""), s.ref, s.repo) or (s.hub and m["hub"] != s.hub):
             problems.append(f"{where}: JupyterHub link {m.group(0)} is not {s.url}@{s.ref}")
     for m in PLACEHOLDERS.finditer(text):
-        problems.append(f"{where}: placeholder {m.group(0)!r} in {text[max(0, m.start() - 40):m.end() + 40]!r}")
+        problems.append(f"{where}: placeholder {m.group(0)!r} in {text[max(0, m.start() - 40) : m.end() + 40]!r}")
     return problems
 
 
@@ -215,8 +223,9 @@ def _first(cells: list[dict], kind: str, tag: str) -> int | None:
     return None
 
 
-def sync_notebook(path: Path, s: Setting, check: bool, insert_setup: bool = False,
-                  insert_badges: bool = True) -> list[str]:
+def sync_notebook(
+    path: Path, s: Setting, check: bool, insert_setup: bool = False, insert_badges: bool = True
+) -> list[str]:
     """Rewrite one notebook's launch cells (or, with check, list what disagrees)."""
     raw = path.read_text(encoding="utf-8")
     nb = json.loads(raw)
@@ -228,11 +237,15 @@ def sync_notebook(path: Path, s: Setting, check: bool, insert_setup: bool = Fals
     i = _first(cells, "markdown", BADGES_TAG)
     want = badges_text(s, name)
     if i is None:
-        problems.append(f"{where}: no markdown cell tagged {BADGES_TAG!r}"
-                        + ("" if check or not insert_badges else " (inserted at the top)"))
+        problems.append(
+            f"{where}: no markdown cell tagged {BADGES_TAG!r}"
+            + ("" if check or not insert_badges else " (inserted at the top)")
+        )
         if not check and insert_badges:
-            cells.insert(0, {"cell_type": "markdown", "id": BADGES_TAG,
-                             "metadata": {"tags": [BADGES_TAG]}, "source": _lines(want)})
+            cells.insert(
+                0,
+                {"cell_type": "markdown", "id": BADGES_TAG, "metadata": {"tags": [BADGES_TAG]}, "source": _lines(want)},
+            )
     elif _source(cells[i]) != want:
         problems.append(f"{where}: the {BADGES_TAG} cell's links disagree with the setting")
         cells[i]["source"] = _lines(want)
@@ -242,13 +255,26 @@ def sync_notebook(path: Path, s: Setting, check: bool, insert_setup: bool = Fals
     if j is None:
         if insert_setup and not check:
             at = (_first(cells, "markdown", BADGES_TAG) or 0) + 1
-            cells.insert(at, {"cell_type": "code", "execution_count": None, "id": SETUP_TAG,
-                              "metadata": {"tags": [SETUP_TAG]}, "outputs": [], "source": _lines(want)})
-            problems.append(f"{where}: inserted the {SETUP_TAG!r} code cell: re-run the notebook "
-                            f"(make run-notebook NB=notebooks/{name})")
+            cells.insert(
+                at,
+                {
+                    "cell_type": "code",
+                    "execution_count": None,
+                    "id": SETUP_TAG,
+                    "metadata": {"tags": [SETUP_TAG]},
+                    "outputs": [],
+                    "source": _lines(want),
+                },
+            )
+            problems.append(
+                f"{where}: inserted the {SETUP_TAG!r} code cell: re-run the notebook "
+                f"(make run-notebook NB=notebooks/{name})"
+            )
         else:
-            problems.append(f"{where}: no code cell tagged {SETUP_TAG!r}: add it (its form is setup_text() in "
-                            "scripts/sync_links.py) or run this with --insert-setup; then re-run the notebook")
+            problems.append(
+                f"{where}: no code cell tagged {SETUP_TAG!r}: add it (its form is setup_text() in "
+                "scripts/sync_links.py) or run this with --insert-setup; then re-run the notebook"
+            )
     elif _source(cells[j]) != want:
         problems.append(f"{where}: the {SETUP_TAG} cell does not install {s.git()} in the expected form")
         cells[j]["source"] = _lines(want)
@@ -283,8 +309,13 @@ def notebooks(root: Path) -> list[Path]:
     return sorted((root / "notebooks").glob(NOTEBOOK_GLOB))
 
 
-def sync(root: Path = ROOT, setting: Setting | None = None, check: bool = False,
-         insert_setup: bool = False, insert_badges: bool = True) -> list[str]:
+def sync(
+    root: Path = ROOT,
+    setting: Setting | None = None,
+    check: bool = False,
+    insert_setup: bool = False,
+    insert_badges: bool = True,
+) -> list[str]:
     """Rewrite (or check) README.md and every notebook under root; returns what disagreed."""
     s = setting or read_setting(root)
     problems = sync_readme(root / "README.md", s, check)
@@ -299,26 +330,38 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repo", help="GitHub address to write instead of pyproject's [project.urls] Repository")
     ap.add_argument("--ref", help="branch or tag to write instead of [tool.cnnlessons] ref")
     ap.add_argument("--hub", help="JupyterHub address for the nbgitpuller links (default: [tool.cnnlessons] hub)")
-    ap.add_argument("--insert-setup", action="store_true",
-                    help="insert a missing colab-setup code cell (then re-run those notebooks)")
-    ap.add_argument("--no-insert", action="store_true",
-                    help="only rewrite the tagged cells that exist (insert no launch-badges cell)")
+    ap.add_argument(
+        "--insert-setup",
+        action="store_true",
+        help="insert a missing colab-setup code cell (then re-run those notebooks)",
+    )
+    ap.add_argument(
+        "--no-insert",
+        action="store_true",
+        help="only rewrite the tagged cells that exist (insert no launch-badges cell)",
+    )
     ap.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     s = read_setting(args.root, args.repo, args.ref, args.hub)
     if re.match(r"https?://(localhost|127\.|\[::1\])", s.hub):
-        print(f"warning: hub {s.hub} is this machine; the notebooks' JupyterHub links work only here "
-              "(for a test, pass --hub instead of setting it in pyproject.toml)", file=sys.stderr)
-    problems = sync(args.root, s, check=args.check, insert_setup=args.insert_setup,
-                    insert_badges=not args.no_insert)
+        print(
+            f"warning: hub {s.hub} is this machine; the notebooks' JupyterHub links work only here "
+            "(for a test, pass --hub instead of setting it in pyproject.toml)",
+            file=sys.stderr,
+        )
+    problems = sync(args.root, s, check=args.check, insert_setup=args.insert_setup, insert_badges=not args.no_insert)
     if args.check:
         for p in problems:
             print(p)
-        print(f"{len(problems)} link problem(s) against {s.url}@{s.ref}" if problems
-              else f"every link names {s.url}@{s.ref}")
+        print(
+            f"{len(problems)} link problem(s) against {s.url}@{s.ref}"
+            if problems
+            else f"every link names {s.url}@{s.ref}"
+        )
         return 1 if problems else 0
-    todo = [p for p in problems if "no code cell" in p or "re-run" in p or
-            ("no markdown cell" in p and "inserted" not in p)]
+    todo = [
+        p for p in problems if "no code cell" in p or "re-run" in p or ("no markdown cell" in p and "inserted" not in p)
+    ]
     for p in problems:
         print("todo:" if p in todo else "fixed:", p)
     print(f"links written for {s.url}@{s.ref}" + (f"; {len(todo)} notebook(s) need attention" if todo else ""))

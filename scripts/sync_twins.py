@@ -9,6 +9,7 @@ metadata and jupytext's version header are left out, so the text depends on the 
 
 tests/test_notebook_twins.py runs the check; ``make twins`` fixes what it finds.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -1,4 +1,5 @@
 """Shared pytest set-up: the repository's paths and the markers the slower tests carry."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,4 +19,3 @@ def pytest_configure(config: pytest.Config) -> None:
 def repo_root() -> Path:
     """The checkout's root folder (the one holding pyproject.toml)."""
     return REPO_ROOT
-

@@ -1,4 +1,5 @@
 """Batched augmentations: shapes, fill values, seeding, and what each one does to pixels."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,11 +14,16 @@ def batch():
     return torch.randn(16, 1, 28, 28)
 
 
-@pytest.mark.parametrize("make", [
-    lambda g: A.RandomShift(2, generator=g), lambda g: A.RandomCrop(3, generator=g),
-    lambda g: A.RandomRotation(15, generator=g), lambda g: A.RandomHorizontalFlip(generator=g),
-    lambda g: A.compose(A.RandomShift(1, generator=g), A.RandomRotation(5, generator=g)),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda g: A.RandomShift(2, generator=g),
+        lambda g: A.RandomCrop(3, generator=g),
+        lambda g: A.RandomRotation(15, generator=g),
+        lambda g: A.RandomHorizontalFlip(generator=g),
+        lambda g: A.compose(A.RandomShift(1, generator=g), A.RandomRotation(5, generator=g)),
+    ],
+)
 def test_shape_dtype_and_seeding(batch, make):
     out1 = make(torch.Generator().manual_seed(1))(batch)
     out2 = make(torch.Generator().manual_seed(1))(batch)

@@ -8,6 +8,7 @@ must point at the repository and ref set in pyproject.toml.
 Needs jupyter-book (the `book` extra), the playwright package and a Chromium binary; skipped, with the
 reason, without them.
 """
+
 from __future__ import annotations
 
 import functools
@@ -44,9 +45,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.skip("jupyter-book is not installed: `pip install -e .[book]`")
     out = tmp_path_factory.mktemp("book") / "book"
     # A hub address is set so that the JupyterHub (nbgitpuller) button is built and checked too.
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_book.py"), "--out", str(out),
-                             "--hub", TEST_HUB],
-                            capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "build_book.py"), "--out", str(out), "--hub", TEST_HUB],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "WARNING" not in result.stdout + result.stderr, (result.stdout + result.stderr)[-3000:]
     return out / "_build" / "html"
@@ -99,8 +103,14 @@ def test_pages_open_without_errors(site: Path, server: str, browser) -> None:
     problems: list[str] = []
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     # Nothing outside this machine may be needed: requests elsewhere are refused and reported.
-    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(server)
-                  else (problems.append(f"external request: {route.request.url}"), route.abort()))
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith(server)
+            else (problems.append(f"external request: {route.request.url}"), route.abort())
+        ),
+    )
     page = context.new_page()
     page.on("console", lambda msg: msg.type == "error" and problems.append(f"{page.url}: console: {msg.text}"))
     page.on("pageerror", lambda exc: problems.append(f"{page.url}: page error: {exc}"))
@@ -110,7 +120,8 @@ def test_pages_open_without_errors(site: Path, server: str, browser) -> None:
     for rel in _pages(site):
         page.goto(f"{server}/{rel}", wait_until="networkidle")
         broken = page.eval_on_selector_all(
-            "img", "imgs => imgs.filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)")
+            "img", "imgs => imgs.filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)"
+        )
         problems += [f"{rel}: image not loaded: {src}" for src in broken]
         missing_alt = page.eval_on_selector_all("article img", "imgs => imgs.filter(i => !i.alt).map(i => i.src)")
         problems += [f"{rel}: image without alt text: {src}" for src in missing_alt]
@@ -153,18 +164,41 @@ def test_launch_buttons_follow_the_setting(site: Path) -> None:
 
 
 def test_stage_prepares_notebooks_for_reading() -> None:
-    nb = {"metadata": {"widgets": {build_book.WIDGET_STATE: {"state": {
-        "a": {"model_module": "ipycanvas", "model_module_version": "^0.14", "model_name": "CanvasModel", "state": {}}}}}},
-          "cells": [
-              {"cell_type": "code", "metadata": {"tags": ["colab-setup"]}, "source": "%pip install x", "outputs": []},
-              {"cell_type": "markdown", "metadata": {}, "source": "## Curves\nText."},
-              {"cell_type": "code", "metadata": {}, "source": "cl.plot(x)",
-               "outputs": [{"output_type": "display_data", "data": {"image/png": "AAAA"}, "metadata": {}}]},
-              {"cell_type": "code", "metadata": {}, "source": "w",
-               "outputs": [{"output_type": "display_data", "data": {build_book.WIDGET_VIEW: {"model_id": "a"}},
-                            "metadata": {}}]},
-              {"cell_type": "code", "metadata": {}, "source": "cl.check_memory_budget()", "outputs": []},
-          ]}
+    nb = {
+        "metadata": {
+            "widgets": {
+                build_book.WIDGET_STATE: {
+                    "state": {
+                        "a": {
+                            "model_module": "ipycanvas",
+                            "model_module_version": "^0.14",
+                            "model_name": "CanvasModel",
+                            "state": {},
+                        }
+                    }
+                }
+            }
+        },
+        "cells": [
+            {"cell_type": "code", "metadata": {"tags": ["colab-setup"]}, "source": "%pip install x", "outputs": []},
+            {"cell_type": "markdown", "metadata": {}, "source": "## Curves\nText."},
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "source": "cl.plot(x)",
+                "outputs": [{"output_type": "display_data", "data": {"image/png": "AAAA"}, "metadata": {}}],
+            },
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "source": "w",
+                "outputs": [
+                    {"output_type": "display_data", "data": {build_book.WIDGET_VIEW: {"model_id": "a"}}, "metadata": {}}
+                ],
+            },
+            {"cell_type": "code", "metadata": {}, "source": "cl.check_memory_budget()", "outputs": []},
+        ],
+    }
     out = build_book.prepare(nb)
     sources = [c["source"] for c in out["cells"]]
     assert "%pip install x" not in sources and "cl.check_memory_budget()" not in sources

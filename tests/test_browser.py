@@ -12,6 +12,7 @@ Needs the ``playwright`` Python package (its driver; it downloads no browser her
 Chromium binary: Debian's ``/usr/bin/chromium`` (``apt-get install -y chromium``, which
 ``.ci/run`` does) or the path in ``CNNLESSONS_CHROMIUM``. Skipped, with the reason, without them.
 """
+
 from __future__ import annotations
 
 import json
@@ -66,8 +67,10 @@ def _free_port() -> int:
 def _write_lab_settings(settings_dir: Path) -> None:
     """Settings a fresh user would not notice: no news prompt, every cell attached to the page."""
     files = {
-        "@jupyterlab/apputils-extension/notification.jupyterlab-settings":
-            {"fetchNews": "false", "checkForUpdates": False},
+        "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
+            "fetchNews": "false",
+            "checkForUpdates": False,
+        },
         # The default windowing mode may leave cells outside the viewport out of the DOM.
         "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
     }
@@ -147,9 +150,15 @@ def lab(chromium_path: str, repo_root: Path, tmp_path_factory: pytest.TempPathFa
     port, token = _free_port(), secrets.token_hex(16)
     log = tmp / "jupyterlab.log"
     cmd = [
-        sys.executable, "-m", "jupyterlab", "--no-browser",
-        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # CI containers run as root
@@ -223,8 +232,10 @@ def _stored_errors(path: Path) -> list[str]:
     nb = nbformat.read(path, as_version=4)
     return [
         f"cell {i}: {out.get('ename')}: {out.get('evalue')}"
-        for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
-        for out in cell.get("outputs", []) if out.get("output_type") == "error"
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+        if out.get("output_type") == "error"
     ]
 
 
@@ -365,9 +376,7 @@ def _shoot_outputs(page, artifacts: Path) -> None:
 
 
 def _wait_for_count(page, selector: str, n: int) -> None:
-    page.wait_for_function(
-        "([sel, n]) => document.querySelectorAll(sel).length >= n", arg=[selector, n]
-    )
+    page.wait_for_function("([sel, n]) => document.querySelectorAll(sel).length >= n", arg=[selector, n])
 
 
 def _lesson_notebooks(repo_root: Path) -> list[str]:
@@ -393,8 +402,7 @@ def test_notebook_renders_without_errors(page, lab: Lab, artifacts: Path, notebo
     _wait_for_count(page, f"{PANEL} .jp-Notebook .jp-Cell", len(nb.cells))
     assert cells.count() == len(nb.cells)
     n_images = sum(
-        "image/png" in out.get("data", {})
-        for c in nb.cells if c.cell_type == "code" for out in c.get("outputs", [])
+        "image/png" in out.get("data", {}) for c in nb.cells if c.cell_type == "code" for out in c.get("outputs", [])
     )
     _wait_for_count(page, f"{PANEL} .jp-RenderedImage img", n_images)
     n_markdown = sum(c.cell_type == "markdown" for c in nb.cells)

@@ -1,5 +1,6 @@
 """The exercise-check mechanism (cnnlessons/lessons/_checks.py): reading answers, every
 expectation class, and the promise that a check prints "Correct"/"Not yet" and never raises."""
+
 from __future__ import annotations
 
 import fractions
@@ -27,8 +28,29 @@ from cnnlessons.lessons._checks import (
     run_solution,
 )
 
-JUNK = ("abc", "", "   ", [1, 2], {}, set(), (), object(), "1.2.3", "12 apples", "--5", float("nan"),
-        float("inf"), "inf", True, False, b"12", np.array([1, 2]), torch.zeros(2, 2), nn.ReLU, print)
+JUNK = (
+    "abc",
+    "",
+    "   ",
+    [1, 2],
+    {},
+    set(),
+    (),
+    object(),
+    "1.2.3",
+    "12 apples",
+    "--5",
+    float("nan"),
+    float("inf"),
+    "inf",
+    True,
+    False,
+    b"12",
+    np.array([1, 2]),
+    torch.zeros(2, 2),
+    nn.ReLU,
+    print,
+)
 
 
 def one_line(capsys) -> str:
@@ -55,27 +77,79 @@ def assert_not_yet(ex: Exercise, answer, capsys, contains: str = "") -> str:
 # ---------------------------------------------------------------------------------------------
 # read_number
 # ---------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("text, value, unit", [
-    (23296, 23296, None), (23296.0, 23296, None), ("23296", 23296, None), ("23,296", 23296, None),
-    ("23 296", 23296, None), ("23_296", 23296, None), ("23\u202f296", 23296, None),
-    ("1,234,567", 1234567, None), ("1,234.5", 1234.5, None), ("23.3k", 23300, None),
-    ("23.3K", 23300, None), ("1.2M", 1.2e6, None), ("1.2 million", 1.2e6, None), ("3 thousand", 3000, None),
-    ("1.2 MB", 1.2, "mb"), ("1200 KB", 1200, "kb"), ("1200kB", 1200, "kb"), ("2.5x", 2.5, "x"),
-    ("2.5 ×", 2.5, "×"), ("35%", 35, "%"), ("35 %", 35, "%"), ("0.4 s", 0.4, "s"), ("400 ms", 400, "ms"),
-    ("400ms", 400, "ms"), ("1e6", 1e6, None), ("1.5e-3", 1.5e-3, None), ("-3", -3, None), ("\u22123", -3, None),
-    (".35", 0.35, None), ("3/4", 0.75, None), ("~23k", 23000, None), ("23,296 parameters", 23296, None),
-    ("1.2M params", 1.2e6, None), ("23296.", 23296, None), (np.int64(7), 7, None), (np.float32(0.5), 0.5, None),
-    (torch.tensor(7), 7, None), (torch.tensor([2.5]), 2.5, None), (np.array(3.0), 3.0, None),
-    (fractions.Fraction(1, 4), 0.25, None),
-])
+@pytest.mark.parametrize(
+    "text, value, unit",
+    [
+        (23296, 23296, None),
+        (23296.0, 23296, None),
+        ("23296", 23296, None),
+        ("23,296", 23296, None),
+        ("23 296", 23296, None),
+        ("23_296", 23296, None),
+        ("23\u202f296", 23296, None),
+        ("1,234,567", 1234567, None),
+        ("1,234.5", 1234.5, None),
+        ("23.3k", 23300, None),
+        ("23.3K", 23300, None),
+        ("1.2M", 1.2e6, None),
+        ("1.2 million", 1.2e6, None),
+        ("3 thousand", 3000, None),
+        ("1.2 MB", 1.2, "mb"),
+        ("1200 KB", 1200, "kb"),
+        ("1200kB", 1200, "kb"),
+        ("2.5x", 2.5, "x"),
+        ("2.5 ×", 2.5, "×"),
+        ("35%", 35, "%"),
+        ("35 %", 35, "%"),
+        ("0.4 s", 0.4, "s"),
+        ("400 ms", 400, "ms"),
+        ("400ms", 400, "ms"),
+        ("1e6", 1e6, None),
+        ("1.5e-3", 1.5e-3, None),
+        ("-3", -3, None),
+        ("\u22123", -3, None),
+        (".35", 0.35, None),
+        ("3/4", 0.75, None),
+        ("~23k", 23000, None),
+        ("23,296 parameters", 23296, None),
+        ("1.2M params", 1.2e6, None),
+        ("23296.", 23296, None),
+        (np.int64(7), 7, None),
+        (np.float32(0.5), 0.5, None),
+        (torch.tensor(7), 7, None),
+        (torch.tensor([2.5]), 2.5, None),
+        (np.array(3.0), 3.0, None),
+        (fractions.Fraction(1, 4), 0.25, None),
+    ],
+)
 def test_read_number_forms(text, value, unit):
     got, got_unit = read_number(text)
     assert got == pytest.approx(value)
     assert got_unit == unit
 
 
-@pytest.mark.parametrize("junk", ["abc", "", "1.2.3", "12 apples", "2,5", "12,34,5", [1, 2], (3,), {}, 10**400,
-                                  None, True, torch.zeros(3), np.arange(2), object(), "k", "MB"])
+@pytest.mark.parametrize(
+    "junk",
+    [
+        "abc",
+        "",
+        "1.2.3",
+        "12 apples",
+        "2,5",
+        "12,34,5",
+        [1, 2],
+        (3,),
+        {},
+        10**400,
+        None,
+        True,
+        torch.zeros(3),
+        np.arange(2),
+        object(),
+        "k",
+        "MB",
+    ],
+)
 def test_read_number_rejects(junk):
     with pytest.raises(Unreadable):
         read_number(junk)
@@ -92,8 +166,9 @@ def test_decimal_comma_gets_its_own_message():
 def conv1_exercise() -> Exercise:
     return Exercise(
         "99.1",
-        Number(lambda: 96 * 3 * 11 * 11 + 96, form="a whole number, e.g. 1234",
-               near=[(34848, "you left out the biases")]),
+        Number(
+            lambda: 96 * 3 * 11 * 11 + 96, form="a whole number, e.g. 1234", near=[(34848, "you left out the biases")]
+        ),
         solution="answer = 96 * 3 * 11 * 11 + 96",
         hints=("Each filter sees 3 channels of 11 x 11.", "Add one bias per filter."),
         wrong=(34848, 96 * 11 * 11, 290400),
@@ -101,9 +176,24 @@ def conv1_exercise() -> Exercise:
     )
 
 
-@pytest.mark.parametrize("answer", [34944, 34944.0, "34944", "34,944", "34 944", "34_944", "34.944k",
-                                    np.int64(34944), np.float64(34944), torch.tensor(34944),
-                                    torch.tensor([34944.0]), "34,944 parameters", " 34944 "])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        34944,
+        34944.0,
+        "34944",
+        "34,944",
+        "34 944",
+        "34_944",
+        "34.944k",
+        np.int64(34944),
+        np.float64(34944),
+        torch.tensor(34944),
+        torch.tensor([34944.0]),
+        "34,944 parameters",
+        " 34944 ",
+    ],
+)
 def test_number_right_forms(answer, capsys):
     ex = conv1_exercise()
     assert_ok(ex, answer, capsys)
@@ -119,9 +209,18 @@ def test_number_near_gives_the_specific_hint(capsys):
     assert_not_yet(conv1_exercise(), "34,848", capsys, "you left out the biases")
 
 
-@pytest.mark.parametrize("answer, words", [(96 * 11 * 11, "3x too low"), (290400, "8.3x too high"),
-                                           (34944 * 1000, "factor of 1,000"), (-34944, "sign"),
-                                           (35000, "too high"), ("35k", "rounded"), (34945, "too high")])
+@pytest.mark.parametrize(
+    "answer, words",
+    [
+        (96 * 11 * 11, "3x too low"),
+        (290400, "8.3x too high"),
+        (34944 * 1000, "factor of 1,000"),
+        (-34944, "sign"),
+        (35000, "too high"),
+        ("35k", "rounded"),
+        (34945, "too high"),
+    ],
+)
 def test_number_wrong_answers_get_a_generic_hint(answer, words, capsys):
     assert_not_yet(conv1_exercise(), answer, capsys, words)
 
@@ -133,8 +232,7 @@ def test_number_junk_is_not_yet_without_exception(junk, capsys):
 
 
 def test_none_asks_for_an_answer(capsys):
-    assert_not_yet(conv1_exercise(), None, capsys,
-                   "replace None with your answer and run the cell again.")
+    assert_not_yet(conv1_exercise(), None, capsys, "replace None with your answer and run the cell again.")
     assert conv1_exercise().check(...) is False
 
 
@@ -191,8 +289,18 @@ def test_fraction_accepts_fraction_percent_and_bare_percent(capsys):
 
 def test_units_are_converted_to_the_questions_unit(capsys):
     mb = Exercise("99.7", Number(1.2, rel=0.02, unit="MB", form="megabytes, e.g. 3.4 MB"))
-    for right in (1.2, "1.2", "1.2 MB", "1.2MB", "1200 KB", "1200kb", "1,200,000 B", "1.2e6 bytes",
-                  "1.145 MiB", "0.0012 GB"):
+    for right in (
+        1.2,
+        "1.2",
+        "1.2 MB",
+        "1.2MB",
+        "1200 KB",
+        "1200kb",
+        "1,200,000 B",
+        "1.2e6 bytes",
+        "1.145 MiB",
+        "0.0012 GB",
+    ):
         assert_ok(mb, right, capsys)
     assert_not_yet(mb, "1.2 ms", capsys, "not a unit of that kind")
     assert_not_yet(mb, 1200, capsys, "factor of 1,000")
@@ -211,7 +319,7 @@ def test_units_are_converted_to_the_questions_unit(capsys):
     pct = Exercise("99.10", Number(97.5, abs=0.5, unit="%"))
     for right in (97.5, "97.5%", "97.5 %", 97.2):
         assert_ok(pct, right, capsys)
-    assert pct.check(0.975, quiet=True) is True                   # a fraction where percent is asked
+    assert pct.check(0.975, quiet=True) is True  # a fraction where percent is asked
     for wrong in (95, "0.9 %", "97.5 MB"):
         assert_not_yet(pct, wrong, capsys)
     plain = Exercise("99.11", Number(1000))
@@ -253,31 +361,69 @@ def test_hints_one_at_a_time_then_no_more(capsys):
 # Shape
 # ---------------------------------------------------------------------------------------------
 def shape_exercise() -> Exercise:
-    return Exercise("99.20", Shape(lambda: torch.zeros(1, 32, 7, 7).shape,
-                                   near=[((1, 32, 6, 6), "you forgot the padding")]),
-                    explanation="32 maps of 7 x 7")
+    return Exercise(
+        "99.20",
+        Shape(lambda: torch.zeros(1, 32, 7, 7).shape, near=[((1, 32, 6, 6), "you forgot the padding")]),
+        explanation="32 maps of 7 x 7",
+    )
 
 
-@pytest.mark.parametrize("answer", [(1, 32, 7, 7), [1, 32, 7, 7], torch.Size([1, 32, 7, 7]),
-                                    "(1, 32, 7, 7)", "[1, 32, 7, 7]", "torch.Size([1, 32, 7, 7])",
-                                    "1x32x7x7", "1 x 32 x 7 x 7", "1×32×7×7", "1, 32, 7, 7",
-                                    (np.int64(1), 32, 7.0, 7), torch.zeros(1, 32, 7, 7).shape])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        (1, 32, 7, 7),
+        [1, 32, 7, 7],
+        torch.Size([1, 32, 7, 7]),
+        "(1, 32, 7, 7)",
+        "[1, 32, 7, 7]",
+        "torch.Size([1, 32, 7, 7])",
+        "1x32x7x7",
+        "1 x 32 x 7 x 7",
+        "1×32×7×7",
+        "1, 32, 7, 7",
+        (np.int64(1), 32, 7.0, 7),
+        torch.zeros(1, 32, 7, 7).shape,
+    ],
+)
 def test_shape_right_forms(answer, capsys):
     assert_ok(shape_exercise(), answer, capsys)
 
 
-@pytest.mark.parametrize("answer, words", [
-    ((32, 7, 7), "no batch dimension"), ((1, 7, 7, 32), "channels last"),
-    ((1, 16, 7, 7), "number of channels"), ((1, 32, 14, 14), "spatial size"),
-    ((2, 32, 7, 7), "batch size"), ((1, 32, 6, 6), "you forgot the padding"),
-    ((1, 1, 32, 7, 7), "one dimension too many"), ((32, 7), "dimensions"), ((1, 3, 5, 5), "not it"),
-])
+@pytest.mark.parametrize(
+    "answer, words",
+    [
+        ((32, 7, 7), "no batch dimension"),
+        ((1, 7, 7, 32), "channels last"),
+        ((1, 16, 7, 7), "number of channels"),
+        ((1, 32, 14, 14), "spatial size"),
+        ((2, 32, 7, 7), "batch size"),
+        ((1, 32, 6, 6), "you forgot the padding"),
+        ((1, 1, 32, 7, 7), "one dimension too many"),
+        ((32, 7), "dimensions"),
+        ((1, 3, 5, 5), "not it"),
+    ],
+)
 def test_shape_wrong_answers_get_hints(answer, words, capsys):
     assert_not_yet(shape_exercise(), answer, capsys, words)
 
 
-@pytest.mark.parametrize("junk", ["abc", "", "(1, a, 7)", {}, None, 3.5, torch.zeros(1, 32, 7, 7),
-                                  (1.5, 2), ("x",), object(), nn.Conv2d, [-1, 32, 7, 7]])
+@pytest.mark.parametrize(
+    "junk",
+    [
+        "abc",
+        "",
+        "(1, a, 7)",
+        {},
+        None,
+        3.5,
+        torch.zeros(1, 32, 7, 7),
+        (1.5, 2),
+        ("x",),
+        object(),
+        nn.Conv2d,
+        [-1, 32, 7, 7],
+    ],
+)
 def test_shape_junk(junk, capsys):
     assert_not_yet(shape_exercise(), junk, capsys)
 
@@ -302,14 +448,35 @@ def test_shape_without_batch(capsys):
 # Choice
 # ---------------------------------------------------------------------------------------------
 def choice_exercise() -> Exercise:
-    return Exercise("99.30", Choice("relu", options={"relu": ("relu", "ReLU", "rectified linear unit"),
-                                                     "tanh": ("tanh",), "sigmoid": ("sigmoid", "logistic")},
-                                    near={"tanh": "tanh saturates: look at the gradients for large inputs"}),
-                    explanation="ReLU does not saturate for positive inputs")
+    return Exercise(
+        "99.30",
+        Choice(
+            "relu",
+            options={
+                "relu": ("relu", "ReLU", "rectified linear unit"),
+                "tanh": ("tanh",),
+                "sigmoid": ("sigmoid", "logistic"),
+            },
+            near={"tanh": "tanh saturates: look at the gradients for large inputs"},
+        ),
+        explanation="ReLU does not saturate for positive inputs",
+    )
 
 
-@pytest.mark.parametrize("answer", ["relu", "ReLU", " Relu ", "'relu'", "rectified-linear unit",
-                                    "Rectified_Linear_Unit", nn.ReLU, nn.ReLU(), ["relu"]])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "relu",
+        "ReLU",
+        " Relu ",
+        "'relu'",
+        "rectified-linear unit",
+        "Rectified_Linear_Unit",
+        nn.ReLU,
+        nn.ReLU(),
+        ["relu"],
+    ],
+)
 def test_choice_right_forms(answer, capsys):
     assert_ok(choice_exercise(), answer, capsys)
 
@@ -328,8 +495,9 @@ def test_choice_junk(junk, capsys):
 
 
 def test_choice_several_keys(capsys):
-    ex = Exercise("99.31", Choice(("a", "c"), options={"a": ("A",), "b": ("B",), "c": ("C",)},
-                                  near={"b": "b is the trap"}))
+    ex = Exercise(
+        "99.31", Choice(("a", "c"), options={"a": ("A",), "b": ("B",), "c": ("C",)}, near={"b": "b is the trap"})
+    )
     for right in ("a", "C", ["a", "c"], ("C", "A"), {"a", "c"}):
         assert_ok(ex, right, capsys)
     assert_not_yet(ex, "b", capsys, "trap")
@@ -349,8 +517,17 @@ def test_choice_rejects_a_correct_key_not_in_options():
 class Fire(nn.Module):
     """A reference Fire module (squeeze 1x1, expand 1x1 and 3x3, concatenated)."""
 
-    def __init__(self, cin: int = 16, squeeze: int = 4, e1: int = 8, e3: int = 8, bias: bool = True,
-                 relu: bool = True, swap: bool = False, relu_squeeze: bool = True) -> None:
+    def __init__(
+        self,
+        cin: int = 16,
+        squeeze: int = 4,
+        e1: int = 8,
+        e3: int = 8,
+        bias: bool = True,
+        relu: bool = True,
+        swap: bool = False,
+        relu_squeeze: bool = True,
+    ) -> None:
         super().__init__()
         self.squeeze = nn.Conv2d(cin, squeeze, 1, bias=bias)
         self.expand1x1 = nn.Conv2d(squeeze, e1, 1, bias=bias)
@@ -415,18 +592,30 @@ class Block(nn.Module):
 
 
 def fire_exercise(ignore_bias: bool = False, near: bool = True) -> Exercise:
-    return Exercise("99.40", Module(lambda: Fire(), (2, 16, 9, 9), ignore_bias=ignore_bias,
-                                    near=[(lambda: Fire(swap=True), "concatenate expand1x1 first")] if near else []),
-                    explanation="your Fire module computes what SqueezeNet's does")
+    return Exercise(
+        "99.40",
+        Module(
+            lambda: Fire(),
+            (2, 16, 9, 9),
+            ignore_bias=ignore_bias,
+            near=[(lambda: Fire(swap=True), "concatenate expand1x1 first")] if near else [],
+        ),
+        explanation="your Fire module computes what SqueezeNet's does",
+    )
 
 
 def block_exercise() -> Exercise:
-    return Exercise("99.41", Module(lambda: Block(), (2, 8, 6, 6),
-                                    near=[(lambda: Block(shortcut=False), "no shortcut: add x before the last ReLU")]))
+    return Exercise(
+        "99.41",
+        Module(
+            lambda: Block(),
+            (2, 8, 6, 6),
+            near=[(lambda: Block(shortcut=False), "no shortcut: add x before the last ReLU")],
+        ),
+    )
 
 
-@pytest.mark.parametrize("answer", [Fire(), Fire, lambda: Fire(), FireOtherNames(),
-                                    nn.Sequential(Fire())])
+@pytest.mark.parametrize("answer", [Fire(), Fire, lambda: Fire(), FireOtherNames(), nn.Sequential(Fire())])
 def test_module_right_forms(answer, capsys):
     assert_ok(fire_exercise(), answer, capsys)
 
@@ -450,19 +639,22 @@ def test_bias_false_fire_rejected_only_when_biases_matter(capsys):
     assert_not_yet(ex, Fire(relu=False), capsys, "nonlinearity")
 
 
-@pytest.mark.parametrize("answer, words", [
-    (Fire(relu=False), "nonlinearity"),                  # no ReLU at all: linear in its input
-    (Fire(swap=True), "concatenate expand1x1 first"),    # a known mistake, named by `near`
-    (ReluOnly(), "relu(x)"),                             # the convolutions are never used
-    (nn.Identity(), "input unchanged"),
-    (nn.ReLU(), "relu(x)"),
-    (Fire(e3=4), "12 channels instead of 16"),
-    (nn.Conv2d(3, 16, 1), "failed on an input of shape (2, 16, 9, 9)"),
-    (Fire(relu_squeeze=False), "differ"),
-    (nn.Sequential(nn.Conv2d(16, 16, 1), nn.ReLU()), "parameters"),
-    (NeedsArgs, "pass an instance, e.g. NeedsArgs(64)"),
-    (NeedsArgs(16), "parameters"),
-])
+@pytest.mark.parametrize(
+    "answer, words",
+    [
+        (Fire(relu=False), "nonlinearity"),  # no ReLU at all: linear in its input
+        (Fire(swap=True), "concatenate expand1x1 first"),  # a known mistake, named by `near`
+        (ReluOnly(), "relu(x)"),  # the convolutions are never used
+        (nn.Identity(), "input unchanged"),
+        (nn.ReLU(), "relu(x)"),
+        (Fire(e3=4), "12 channels instead of 16"),
+        (nn.Conv2d(3, 16, 1), "failed on an input of shape (2, 16, 9, 9)"),
+        (Fire(relu_squeeze=False), "differ"),
+        (nn.Sequential(nn.Conv2d(16, 16, 1), nn.ReLU()), "parameters"),
+        (NeedsArgs, "pass an instance, e.g. NeedsArgs(64)"),
+        (NeedsArgs(16), "parameters"),
+    ],
+)
 def test_module_wrong_answers_named(answer, words, capsys):
     assert_not_yet(fire_exercise(), answer, capsys, words)
 
@@ -471,8 +663,9 @@ def test_module_swap_without_near_gets_the_generic_message(capsys):
     assert_not_yet(fire_exercise(near=False), Fire(swap=True), capsys, "outputs differ")
 
 
-@pytest.mark.parametrize("junk", [None, 3, "Fire()", {}, [Fire()], nn.Conv2d, int, lambda: 3,
-                                  lambda x: Fire(), torch.zeros(2, 16, 9, 9)])
+@pytest.mark.parametrize(
+    "junk", [None, 3, "Fire()", {}, [Fire()], nn.Conv2d, int, lambda: 3, lambda x: Fire(), torch.zeros(2, 16, 9, 9)]
+)
 def test_module_junk(junk, capsys):
     assert_not_yet(fire_exercise(), junk, capsys)
 
@@ -530,11 +723,14 @@ def test_module_reference_is_none(capsys):
 # Predicate, broken checks, exercises(), run_solution
 # ---------------------------------------------------------------------------------------------
 def test_predicate(capsys):
-    ex = Exercise("99.50", Predicate(lambda a: (a % 2 == 0, "an even number" if a % 2 == 0 else "odd"),
-                                     form="an even number"), explanation="even")
+    ex = Exercise(
+        "99.50",
+        Predicate(lambda a: (a % 2 == 0, "an even number" if a % 2 == 0 else "odd"), form="an even number"),
+        explanation="even",
+    )
     assert_ok(ex, 4, capsys)
     assert_not_yet(ex, 3, capsys, "odd")
-    assert_not_yet(ex, "abc", capsys, "an even number")     # the predicate raises: Not yet + form
+    assert_not_yet(ex, "abc", capsys, "an even number")  # the predicate raises: Not yet + form
     assert ex.reference() is None
 
 
@@ -542,9 +738,12 @@ def test_a_bug_in_a_check_never_shows_a_traceback(capsys):
     def broken(_):
         raise ZeroDivisionError("bug")
 
-    for expect in (Predicate(broken, form="a thing"), Number(lambda: 1 / 0, form="a number"),
-                   Shape(lambda: [][1], form="a shape"),
-                   Module(lambda: 1 / 0, (1, 3, 4, 4), form="a module")):
+    for expect in (
+        Predicate(broken, form="a thing"),
+        Number(lambda: 1 / 0, form="a number"),
+        Shape(lambda: [][1], form="a shape"),
+        Module(lambda: 1 / 0, (1, 3, 4, 4), form="a module"),
+    ):
         ex = Exercise("99.51", expect)
         line = assert_not_yet(ex, 3, capsys)
         assert "expected a" in line
@@ -562,9 +761,14 @@ def test_exercises_collects_in_number_order():
 
 def test_run_solution_namespace(capsys):
     from cnnlessons.lessons import start_here
-    ex = Exercise("00.9", Shape((1, 8, 28, 28)), setup="conv = nn.Conv2d(1, 8, 3, padding=1)",
-                  solution="answer = tuple(conv(torch.zeros(1, 1, 28, 28)).shape)\n"
-                           "assert lesson is not None and models is not None and F and np and cl")
+
+    ex = Exercise(
+        "00.9",
+        Shape((1, 8, 28, 28)),
+        setup="conv = nn.Conv2d(1, 8, 3, padding=1)",
+        solution="answer = tuple(conv(torch.zeros(1, 1, 28, 28)).shape)\n"
+        "assert lesson is not None and models is not None and F and np and cl",
+    )
     answer = run_solution(ex, start_here)
     assert ex.check(answer) is True
     assert run_solution(conv1_exercise(), None) == 34944
@@ -614,7 +818,7 @@ def test_prints_inside_the_answer_do_not_break_the_one_line(capsys):
 
 
 def test_module_check_leaves_the_random_state_alone(capsys):
-    swapped = Fire(swap=True)                 # built before seeding: building draws numbers too
+    swapped = Fire(swap=True)  # built before seeding: building draws numbers too
     torch.manual_seed(123)
     expected = torch.rand(3)
     torch.manual_seed(123)

@@ -1,4 +1,5 @@
 """cnnlessons.counting: the one place parameters are counted and weights sized."""
+
 from __future__ import annotations
 
 import torch

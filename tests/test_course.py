@@ -3,6 +3,7 @@
 and the untouched released notebook (zero points), neither crashing; scores are read from
 nbgrader's gradebook. The two lessons are the first two whose modules declare exercises; while
 fewer than two have any, a tiny synthetic lesson written by this test stands in."""
+
 from __future__ import annotations
 
 import importlib
@@ -61,8 +62,10 @@ def synthetic_course(dest, monkeypatch) -> list[str]:
     monkeypatch.setenv("PYTHONPATH", str(lib))
     module = importlib.import_module("fake_lesson")
     course.write_config(dest)
-    imports = "import numpy as np\nimport torch\nimport torch.nn.functional as F\nfrom torch import nn\n" \
-              "import cnnlessons as cl\nimport fake_lesson as lesson"
+    imports = (
+        "import numpy as np\nimport torch\nimport torch.nn.functional as F\nfrom torch import nn\n"
+        "import cnnlessons as cl\nimport fake_lesson as lesson"
+    )
     folder = dest / "source" / course.assignment_name("99")
     folder.mkdir(parents=True)
     nbformat.write(course.problem_set("99", module, None, imports), folder / f"{course.notebook_name('99')}.ipynb")
@@ -102,8 +105,9 @@ def test_nbgrader_generate_and_autograde(tmp_path, monkeypatch):
         numbers = synthetic_course(dest, monkeypatch)
     course.generate(dest, numbers)
     for number in numbers:
-        released = (dest / "release" / course.assignment_name(number) /
-                    f"{course.notebook_name(number)}.ipynb").read_text()
+        released = (
+            dest / "release" / course.assignment_name(number) / f"{course.notebook_name(number)}.ipynb"
+        ).read_text()
         assert "BEGIN SOLUTION" not in released and "BEGIN HIDDEN TESTS" not in released
         assert "raise NotImplementedError()" in released
     results = course.grade(dest, numbers, untouched=True)
@@ -120,8 +124,20 @@ def test_synthetic_problem_set_builds(tmp_path, monkeypatch):
     assert synthetic_course(dest, monkeypatch) == ["99"]
     nb = nbformat.read(dest / "source" / "lesson99" / "99_problems.ipynb", as_version=4)
     grade_ids = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells]
-    assert grade_ids == ["intro", "imports", "ex1_question", "ex1_answer", "ex1_test", "ex2_question",
-                         "ex2_setup", "ex2_answer", "ex2_test", "ex3_question", "ex3_answer", "ex3_test"]
+    assert grade_ids == [
+        "intro",
+        "imports",
+        "ex1_question",
+        "ex1_answer",
+        "ex1_test",
+        "ex2_question",
+        "ex2_setup",
+        "ex2_answer",
+        "ex2_test",
+        "ex3_question",
+        "ex3_answer",
+        "ex3_test",
+    ]
     points = [c.metadata["nbgrader"].get("points") for c in nb.cells if c.metadata["nbgrader"]["grade"]]
     assert points == [1, 2, 1]
     assert (dest / "nbgrader_config.py").read_text().count('course_id = "cnnlessons"') == 1

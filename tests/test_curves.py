@@ -1,4 +1,5 @@
 """plot_histories overlays finished runs with a title, axis labels and a legend."""
+
 from __future__ import annotations
 
 import matplotlib

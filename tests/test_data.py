@@ -1,4 +1,5 @@
 """MNIST ships with the package, loads offline, and fails loudly when damaged."""
+
 import gzip
 import shutil
 

@@ -1,4 +1,5 @@
 """Device choice, seeding and the memory budget check."""
+
 import subprocess
 import sys
 

@@ -4,6 +4,7 @@ One test (at least) per root cause: fit's pre-flight doctor checks, shape errors
 input_size without a batch dimension, argument kinds, labels, a forward without return, a
 device that is not there, fit on an already-trained model, a loss that blew up.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -33,8 +34,8 @@ class Net(nn.Module):
     def __init__(self, kind: str = "", classes: int = 10) -> None:
         super().__init__()
         self.kind = kind
-        self.conv = nn.Conv2d(1, 8, 3, stride=2)          # N x 8 x 13 x 13
-        self.pool = nn.MaxPool2d(2)                        # N x 8 x 6 x 6
+        self.conv = nn.Conv2d(1, 8, 3, stride=2)  # N x 8 x 13 x 13
+        self.pool = nn.MaxPool2d(2)  # N x 8 x 6 x 6
         self.fc = nn.Linear(1000 if kind == "wrong-in" else 8 * 6 * 6, classes)
         self.extra = [nn.Conv2d(8, 8, 1)] if kind == "plain-list" else []
 
@@ -60,11 +61,14 @@ def lesson_warnings(record) -> list[str]:
 
 
 # ----- 1. fit runs the doctor's cheap checks before the first step -----------------------------
-@pytest.mark.parametrize("kind, words", [
-    ("softmax", ("softmax", "logits")),
-    ("plain-list", ("not a submodule", "nn.ModuleList")),
-    ("built-in-forward", ("forward builds a new Conv2d", "__init__")),
-])
+@pytest.mark.parametrize(
+    "kind, words",
+    [
+        ("softmax", ("softmax", "logits")),
+        ("plain-list", ("not a submodule", "nn.ModuleList")),
+        ("built-in-forward", ("forward builds a new Conv2d", "__init__")),
+    ],
+)
 def test_fit_warns_once_with_the_doctors_finding_and_trains_on(data, kind, words):
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
@@ -182,9 +186,13 @@ def test_channel_explorer_without_batch_dimension():
 
 # ----- 3. argument kinds ----------------------------------------------------------------------
 def test_a_class_where_a_model_is_needed(data):
-    for call in (lambda: cl.fit(Net, data[0], **quiet()), lambda: cl.evaluate(Net, data[1]),
-                 lambda: cl.trace(Net, (1, 1, 28, 28)), lambda: cl.doctor(Net, (1, 1, 28, 28)),
-                 lambda: cl.show_filters(Net)):
+    for call in (
+        lambda: cl.fit(Net, data[0], **quiet()),
+        lambda: cl.evaluate(Net, data[1]),
+        lambda: cl.trace(Net, (1, 1, 28, 28)),
+        lambda: cl.doctor(Net, (1, 1, 28, 28)),
+        lambda: cl.show_filters(Net),
+    ):
         with pytest.raises(TypeError, match=r"got the class Net, not a model.*model = Net\(\)"):
             call()
 
@@ -242,9 +250,11 @@ def test_negative_labels(data):
 
 def test_labels_beyond_the_head_name_both_fixes(data):
     x, y = data[0]
-    for call in (lambda: cl.fit(Net(classes=5), (x, y), **quiet()),
-                 lambda: cl.evaluate(Net(classes=5), data[1]),
-                 lambda: cl.fit(Net(classes=5), (x[y < 5], y[y < 5]), data[1], **quiet())):
+    for call in (
+        lambda: cl.fit(Net(classes=5), (x, y), **quiet()),
+        lambda: cl.evaluate(Net(classes=5), data[1]),
+        lambda: cl.fit(Net(classes=5), (x[y < 5], y[y < 5]), data[1], **quiet()),
+    ):
         with pytest.raises(ValueError, match=r"outputs 5 classes but the labels go up to 9") as info:
             call()
         text = str(info.value)
@@ -252,8 +262,7 @@ def test_labels_beyond_the_head_name_both_fixes(data):
 
 
 def test_forward_that_forgot_return(data):
-    for call in (lambda: cl.fit(Net("no-return"), data[0], **quiet()),
-                 lambda: cl.evaluate(Net("no-return"), data[1])):
+    for call in (lambda: cl.fit(Net("no-return"), data[0], **quiet()), lambda: cl.evaluate(Net("no-return"), data[1])):
         with pytest.raises(ValueError, match=r"forward returned None.*`return x`"):
             call()
     with pytest.raises(cl.TraceError, match=r"returned None"):
@@ -321,5 +330,8 @@ def test_arguments_in_the_wrong_shape_of_call(data):
 
 
 def test_in_features_mismatch_from_another_image_size_names_the_size():
-    with pytest.raises(cl.TraceError, match=r"fits about (2[5-8]) x \1 images, and this input is 32 x 32 \(resize the images to \1 x \1"):
+    with pytest.raises(
+        cl.TraceError,
+        match=r"fits about (2[5-8]) x \1 images, and this input is 32 x 32 \(resize the images to \1 x \1",
+    ):
         cl.trace(Net(), (1, 1, 32, 32))

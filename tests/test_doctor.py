@@ -1,4 +1,5 @@
 """Tests for cnnlessons.doctor: one small faulty model per finding, and clean models with none."""
+
 from __future__ import annotations
 
 import torch
@@ -142,7 +143,10 @@ def test_frozen_parameters():
 def test_batch_size_dependent_view():
     found = cl.doctor(HardCodedView(batch=2), MNIST)
     assert found.kinds() == ["batch-size"]
-    assert "batch of 2 but fails for a batch of 3" in found[0].message and "[3, 4, 26, 26] -> [2, 4056]" in found[0].message
+    assert (
+        "batch of 2 but fails for a batch of 3" in found[0].message
+        and "[3, 4, 26, 26] -> [2, 4056]" in found[0].message
+    )
     assert "x.view(x.size(0), -1)" in found[0].fix
     found = cl.doctor(HardCodedView(batch=None), MNIST)  # view(-1, fixed): the batch doubles
     assert found.kinds() == ["batch-size"] and "[2, 4, 26, 26] -> [4, 1352]" in found[0].message
@@ -161,7 +165,9 @@ def test_forward_fails_uses_the_tracer_message():
 
 
 def test_model_rng_and_modes_left_unchanged():
-    model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.Dropout(0.5), nn.Flatten(), nn.Linear(4 * 26 * 26, 10))
+    model = nn.Sequential(
+        nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.Dropout(0.5), nn.Flatten(), nn.Linear(4 * 26 * 26, 10)
+    )
     model.eval()
     stats = model[1].running_mean.clone(), model[1].num_batches_tracked.clone()
     torch.manual_seed(123)

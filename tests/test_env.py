@@ -4,6 +4,7 @@ MEM_LIMIT, a container's CPU quota (cgroup v1 and v2), and Apple's MPS pooling f
 Each platform is simulated here: a fake shell class in a module named like Colab's, temporary
 folders laid out like /sys/fs/cgroup, `resource` removed from the importable modules.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -20,6 +21,7 @@ from cnnlessons import device as dev
 from cnnlessons import env
 
 # --- shells -------------------------------------------------------------------------------------
+
 
 def _shell_class(module: str, name: str, base: type | None = None) -> type:
     cls = type(name, (base,) if base else (), {})
@@ -112,6 +114,7 @@ class _Handle:
 
 # --- memory: Windows (no `resource`), psutil, a hub's MEM_LIMIT ----------------------------------
 
+
 def test_peak_memory_without_resource_module(monkeypatch, capsys) -> None:
     pytest.importorskip("psutil")  # loaded first: Linux's psutil itself uses `resource`, Windows' does not
     monkeypatch.setitem(sys.modules, "resource", None)  # `import resource` raises, as on Windows
@@ -186,6 +189,7 @@ def test_nothing_imports_a_unix_only_module_unguarded() -> None:
 
 # --- threads from the CPU quota ------------------------------------------------------------------
 
+
 def _v2(tmp_path: Path, cpu_max: str, own: str = "/") -> tuple[str, str]:
     (tmp_path / "cgroup.controllers").write_text("cpu memory pids\n")
     folder = tmp_path / own.strip("/")
@@ -194,7 +198,9 @@ def _v2(tmp_path: Path, cpu_max: str, own: str = "/") -> tuple[str, str]:
     return str(tmp_path), f"0::{own}\n"
 
 
-def _v1(tmp_path: Path, quota: int, period: int = 100_000, own: str = "/", mount: str = "cpu,cpuacct") -> tuple[str, str]:
+def _v1(
+    tmp_path: Path, quota: int, period: int = 100_000, own: str = "/", mount: str = "cpu,cpuacct"
+) -> tuple[str, str]:
     folder = tmp_path / mount / own.strip("/")
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "cpu.cfs_quota_us").write_text(f"{quota}\n")
@@ -269,6 +275,7 @@ def test_threads_untouched_when_the_quota_covers_the_cores(tmp_path, monkeypatch
 
 # --- Apple's MPS: adaptive pooling that does not divide --------------------------------------------
 
+
 def test_mps_safe_keeps_the_model_and_pools_elsewhere(monkeypatch, capsys) -> None:
     """Simulated with the CPU standing in for MPS: the pooling that MPS rejects (13x13 -> 6x6)
     takes the fallback path with a one-line notice, once; results and names are unchanged."""
@@ -287,6 +294,7 @@ def test_mps_safe_keeps_the_model_and_pools_elsewhere(monkeypatch, capsys) -> No
 
 
 # --- benchmarks/bench_binder.py: the cgroup it creates, on both layouts -----------------------------
+
 
 def _bench_binder(repo_root: Path):
     import importlib.util

@@ -20,6 +20,7 @@ before; no digit or ".5"/",296" right after). A spelling shorter than 3 characte
 whose every spelling is that short (its value is, say, 10) is not checked at all, and the
 test prints its key (visible with ``pytest -s``).
 """
+
 from __future__ import annotations
 
 import html
@@ -37,8 +38,14 @@ from cnnlessons.lessons._checks import Number, Shape, exercises
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 LESSONS = {
-    "00": "start_here", "01": "alexnet_tricks", "02": "vgg_small_kernels", "03": "one_by_one",
-    "04": "inception", "05": "fire_squeezenet", "06": "residual", "07": "transfer",
+    "00": "start_here",
+    "01": "alexnet_tricks",
+    "02": "vgg_small_kernels",
+    "03": "one_by_one",
+    "04": "inception",
+    "05": "fire_squeezenet",
+    "06": "residual",
+    "07": "transfer",
     "08": "architecture_shootout",
 }
 MIN_LEN = 3
@@ -129,7 +136,7 @@ def _num_pattern(literal: str) -> str:
     """A literal spelling -> a regex: whole token, any run of spaces where it has a space."""
     body = re.escape(literal).replace(r"\ ", r"[ \u00a0\u2009\u202f]")
     if re.search(r"\.\d+$", literal):
-        body += "0*"                                   # 57.3 is also written 57.30
+        body += "0*"  # 57.3 is also written 57.30
     return BEFORE + body + AFTER
 
 
@@ -162,8 +169,9 @@ def leak_patterns(expect) -> list[tuple[str, str]]:
     if isinstance(expect, Number):
         value = float(expect.reference())
         tolerance = max(expect.abs, expect.rel * abs(value))
-        spellings = [s for s in number_spellings(value, expect.fraction, tolerance)
-                     if len(s.replace(" ", "")) >= MIN_LEN]
+        spellings = [
+            s for s in number_spellings(value, expect.fraction, tolerance) if len(s.replace(" ", "")) >= MIN_LEN
+        ]
         return [(s, _num_pattern(s)) for s in spellings]
     return []
 
@@ -200,7 +208,7 @@ def find_leaks(nb, number: int, patterns: list[tuple[str, str]]) -> list[str]:
             for label, pat in patterns:
                 m = re.search(pat, text)
                 if m:
-                    context = text[max(0, m.start() - 40): m.end() + 40].replace("\n", " ")
+                    context = text[max(0, m.start() - 40) : m.end() + 40].replace("\n", " ")
                     found.append(f"cell {i} {where}: {m.group(0)!r} (the answer {label}) in ...{context}...")
     return found
 
@@ -267,25 +275,50 @@ def md(text: str):
 EXERCISE_CELL = code("answer = None  # a whole number\nlesson.exercise_1.check(answer)")
 
 
-@pytest.mark.parametrize("plant", [
-    "conv1 has 23296 parameters", "conv1 has 23,296 parameters", "23 296 weights", "23\u202f296",
-    "about 23.3k parameters", "about 23k", "23.3 K weights", "(23296)", "n=23_296.",
-])
+@pytest.mark.parametrize(
+    "plant",
+    [
+        "conv1 has 23296 parameters",
+        "conv1 has 23,296 parameters",
+        "23 296 weights",
+        "23\u202f296",
+        "about 23.3k parameters",
+        "about 23k",
+        "23.3 K weights",
+        "(23296)",
+        "n=23_296.",
+    ],
+)
 @pytest.mark.parametrize("where", ["markdown", "source", "stream", "text/plain", "text/html", "text/markdown"])
 def test_search_finds_a_planted_number(plant, where):
     patterns = leak_patterns(Number(23296))
-    cell = {"markdown": lambda: md(plant), "source": lambda: code(f"# {plant}"),
-            "stream": lambda: code("print(n)", plant), "text/plain": lambda: code("n", plant, "text/plain"),
-            "text/html": lambda: code("t", f"<table><tr><td>{plant}</td></tr></table>", "text/html"),
-            "text/markdown": lambda: code("t", plant, "text/markdown")}[where]()
+    cell = {
+        "markdown": lambda: md(plant),
+        "source": lambda: code(f"# {plant}"),
+        "stream": lambda: code("print(n)", plant),
+        "text/plain": lambda: code("n", plant, "text/plain"),
+        "text/html": lambda: code("t", f"<table><tr><td>{plant}</td></tr></table>", "text/html"),
+        "text/markdown": lambda: code("t", plant, "text/markdown"),
+    }[where]()
     nb = synthetic(md("# Lesson"), cell, md("## Exercise 1"), EXERCISE_CELL)
     assert find_leaks(nb, 1, patterns), (plant, where)
 
 
-@pytest.mark.parametrize("innocent", [
-    "123296 images", "23,2961", "23296.5", "0.23296", "1.23296", "232960",
-    "23.4k", "2.3k", "a23296", "v23296",
-])
+@pytest.mark.parametrize(
+    "innocent",
+    [
+        "123296 images",
+        "23,2961",
+        "23296.5",
+        "0.23296",
+        "1.23296",
+        "232960",
+        "23.4k",
+        "2.3k",
+        "a23296",
+        "v23296",
+    ],
+)
 def test_search_ignores_longer_numbers(innocent):
     nb = synthetic(md(innocent), code(f"x = '{innocent}'", innocent), EXERCISE_CELL)
     assert find_leaks(nb, 1, leak_patterns(Number(23296))) == []
@@ -299,8 +332,9 @@ def test_search_only_looks_before_the_exercise_cell():
 
 
 def test_exercise_cell_is_the_first_call_and_not_exercise_10():
-    nb = synthetic(code("lesson.exercise_10.check(3)"), code("lesson.exercise_1(answer)"),
-                   code("lesson.exercise_1.check(answer)"))
+    nb = synthetic(
+        code("lesson.exercise_10.check(3)"), code("lesson.exercise_1(answer)"), code("lesson.exercise_1.check(answer)")
+    )
     assert exercise_cell(nb, 1) == 1
     assert exercise_cell(nb, 10) == 0
     assert exercise_cell(nb, 2) is None
@@ -332,8 +366,20 @@ def test_millions():
     assert not find_leaks(synthetic(md("11.2M and 1.25M"), EXERCISE_CELL), 1, pats)
 
 
-@pytest.mark.parametrize("plant", ["(1, 32, 7, 7)", "[1, 32, 7, 7]", "torch.Size([1, 32, 7, 7])", "32 x 7 x 7",
-                                   "32x7x7", "1x32x7x7", "(32, 7, 7)", "32 × 7 × 7", "(1,32,7,7)"])
+@pytest.mark.parametrize(
+    "plant",
+    [
+        "(1, 32, 7, 7)",
+        "[1, 32, 7, 7]",
+        "torch.Size([1, 32, 7, 7])",
+        "32 x 7 x 7",
+        "32x7x7",
+        "1x32x7x7",
+        "(32, 7, 7)",
+        "32 × 7 × 7",
+        "(1,32,7,7)",
+    ],
+)
 def test_search_finds_a_planted_shape(plant):
     nb = synthetic(code("y.shape", plant, "text/plain"), EXERCISE_CELL)
     assert find_leaks(nb, 1, leak_patterns(Shape((1, 32, 7, 7)))), plant
@@ -347,7 +393,7 @@ def test_shape_search_ignores_other_shapes(innocent):
 
 def test_short_values_are_not_searched():
     assert leak_patterns(Number(10)) == []
-    assert leak_patterns(Number(0.5, fraction=True)) != []   # "0.5" and "50%" are 3 characters
+    assert leak_patterns(Number(0.5, fraction=True)) != []  # "0.5" and "50%" are 3 characters
     assert [s for s, _ in leak_patterns(Number(35))] == []
     assert "100" in [s for s, _ in leak_patterns(Number(100))]
 

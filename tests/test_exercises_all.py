@@ -7,6 +7,7 @@ A lesson declares its exercises as ``exercise_1 ... exercise_N`` in
 here. For Module exercises the solution and each ``wrong`` entry are code strings defining
 ``answer``.
 """
+
 from __future__ import annotations
 
 import copy
@@ -20,8 +21,14 @@ from torch import nn
 from cnnlessons.lessons._checks import Choice, Module, Number, Shape, exercises, run_code, run_solution
 
 LESSONS = {
-    "00": "start_here", "01": "alexnet_tricks", "02": "vgg_small_kernels", "03": "one_by_one",
-    "04": "inception", "05": "fire_squeezenet", "06": "residual", "07": "transfer",
+    "00": "start_here",
+    "01": "alexnet_tricks",
+    "02": "vgg_small_kernels",
+    "03": "one_by_one",
+    "04": "inception",
+    "05": "fire_squeezenet",
+    "06": "residual",
+    "07": "transfer",
     "08": "architecture_shootout",
 }
 JUNK = ("abc", "", [1, 2], {}, object(), "1.2.3", float("nan"), nn.ReLU, b"\x00")

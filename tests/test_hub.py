@@ -10,6 +10,7 @@ copy. The memory and CPU each student's server and kernel used are printed (READ
 Needs jupyterhub and nbgitpuller (the `hub` extra) and configurable-http-proxy (npm; `make hub-deps`);
 skipped, with the reason, without them.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,7 +33,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 STUDENTS = ("ada", "grace", "alan")
 NB_PATH = "cnnlessons/notebooks/00_start_here.ipynb"
-FIRST_CELLS = 4          # lesson 00's first code cells: Colab setup, imports, data, model
+FIRST_CELLS = 4  # lesson 00's first code cells: Colab setup, imports, data, model
 requests = pytest.importorskip("requests")
 pytest.importorskip("jupyterhub", reason="jupyterhub is not installed: `pip install -e .[hub]`")
 pytest.importorskip("nbgitpuller", reason="nbgitpuller is not installed: `pip install -e .[hub]`")
@@ -70,8 +71,9 @@ def lessons_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
         pytest.skip("not a git checkout")
     dest = tmp_path_factory.mktemp("origin") / "cnnlessons.git"
     subprocess.run(["git", "clone", "--quiet", "--bare", "--no-local", str(ROOT), str(dest)], check=True)
-    branch = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--abbrev-ref", "HEAD"],
-                            capture_output=True, text=True, check=True).stdout.strip()
+    branch = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--abbrev-ref", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     return f"file://{dest}", "main" if branch == "HEAD" else branch
 
 
@@ -87,25 +89,25 @@ def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     config = tmp / "test_config.py"
     config.write_text(f"""
 c = get_config()
-load_subconfig({str(ROOT / 'hub' / 'jupyterhub_config.py')!r})
+load_subconfig({str(ROOT / "hub" / "jupyterhub_config.py")!r})
 c.JupyterHub.ip = "127.0.0.1"
 c.JupyterHub.port = {port}
 c.JupyterHub.hub_ip = "127.0.0.1"
 c.JupyterHub.hub_port = {api_port}
-c.JupyterHub.db_url = "sqlite:///{tmp / 'hub.sqlite'}"
-c.JupyterHub.cookie_secret_file = {str(tmp / 'cookie_secret')!r}
+c.JupyterHub.db_url = "sqlite:///{tmp / "hub.sqlite"}"
+c.JupyterHub.cookie_secret_file = {str(tmp / "cookie_secret")!r}
 c.ConfigurableHTTPProxy.command = [{proxy!r}]
-c.ConfigurableHTTPProxy.pid_file = {str(tmp / 'proxy.pid')!r}
+c.ConfigurableHTTPProxy.pid_file = {str(tmp / "proxy.pid")!r}
 c.JupyterHub.authenticator_class = "dummy"
 c.DummyAuthenticator.password = "lessons"
 c.Authenticator.allow_all = True
 c.JupyterHub.spawner_class = "simple"
-c.SimpleLocalProcessSpawner.home_dir_template = {str(homes / '{username}')!r}
-c.Spawner.cmd = [{str(Path(sys.executable).with_name('jupyterhub-singleuser'))!r}]
-c.Spawner.args = {['--allow-root'] if hasattr(os, 'geteuid') and os.geteuid() == 0 else []!r}  # CI runs as root
+c.SimpleLocalProcessSpawner.home_dir_template = {str(homes / "{username}")!r}
+c.Spawner.cmd = [{str(Path(sys.executable).with_name("jupyterhub-singleuser"))!r}]
+c.Spawner.args = {["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []!r}  # CI runs as root
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
-c.Spawner.environment = {{"OMP_NUM_THREADS": "1", "PATH": {os.environ.get('PATH', '')!r}}}
+c.Spawner.environment = {{"OMP_NUM_THREADS": "1", "PATH": {os.environ.get("PATH", "")!r}}}
 c.JupyterHub.services = [{{"name": "teacher-bot", "api_token": {token!r}}}]
 c.JupyterHub.load_roles = [{{"name": "teacher-bot", "services": ["teacher-bot"],
     "scopes": ["admin:users", "admin:servers", "tokens", "access:servers"]}}]
@@ -113,8 +115,14 @@ c.JupyterHub.load_roles = [{{"name": "teacher-bot", "services": ["teacher-bot"],
     log = tmp / "hub.log"
     env = dict(os.environ, CNNLESSONS_HUB_NO_CULLER="1", PYTHONUNBUFFERED="1")
     with open(log, "wb") as out:
-        proc = subprocess.Popen([str(Path(sys.executable).with_name("jupyterhub")), "-f", str(config)],
-                                cwd=tmp, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [str(Path(sys.executable).with_name("jupyterhub")), "-f", str(config)],
+            cwd=tmp,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     server = Hub(f"http://127.0.0.1:{port}", token, proc, log)
     try:
         deadline = time.monotonic() + 90
@@ -148,8 +156,11 @@ def _login(hub: Hub, name: str) -> requests.Session:
     session = requests.Session()
     session.get(f"{hub.url}/hub/login", timeout=30)
     xsrf = session.cookies.get("_xsrf", "")
-    resp = session.post(f"{hub.url}/hub/login?next=%2Fhub%2Fspawn", timeout=180,
-                        data={"username": name, "password": "lessons", "_xsrf": xsrf})
+    resp = session.post(
+        f"{hub.url}/hub/login?next=%2Fhub%2Fspawn",
+        timeout=180,
+        data={"username": name, "password": "lessons", "_xsrf": xsrf},
+    )
     assert resp.status_code == 200, (name, resp.status_code, hub.tail())
     deadline = time.monotonic() + 180
     while not hub.api("GET", f"users/{name}").json().get("servers", {}).get("", {}).get("ready"):
@@ -167,8 +178,12 @@ def _user_token(hub: Hub, name: str) -> str:
 def _pull(hub: Hub, name: str, token: str, repo: str, branch: str) -> list[dict]:
     """nbgitpuller's event stream, as the launch link's page reads it."""
     query = urllib.parse.urlencode({"repo": repo, "branch": branch, "targetpath": "cnnlessons"})
-    resp = requests.get(f"{hub.url}/user/{name}/git-pull/api?{query}", stream=True, timeout=300,
-                        headers={"Authorization": f"token {token}"})
+    resp = requests.get(
+        f"{hub.url}/user/{name}/git-pull/api?{query}",
+        stream=True,
+        timeout=300,
+        headers={"Authorization": f"token {token}"},
+    )
     events = []
     for line in resp.iter_lines(decode_unicode=True):
         if line and line.startswith("data:"):
@@ -183,26 +198,48 @@ def _run_cells(hub: Hub, name: str, token: str, sources: list[str]) -> tuple[lis
     text and the kernel's process id."""
     headers = {"Authorization": f"token {token}"}
     # A session for the notebook, as JupyterLab opens it: the kernel starts in the notebook's folder.
-    session = requests.post(f"{hub.url}/user/{name}/api/sessions", headers=headers, timeout=60,
-                            json={"path": NB_PATH, "type": "notebook", "name": "00_start_here.ipynb",
-                                  "kernel": {"name": "python3"}}).json()
+    session = requests.post(
+        f"{hub.url}/user/{name}/api/sessions",
+        headers=headers,
+        timeout=60,
+        json={"path": NB_PATH, "type": "notebook", "name": "00_start_here.ipynb", "kernel": {"name": "python3"}},
+    ).json()
     kernel = session["kernel"]
     ws = websocket.create_connection(
         f"ws://{hub.url.split('://')[1]}/user/{name}/api/kernels/{kernel['id']}/channels",
-        header=[f"Authorization: token {token}"], timeout=300)
+        header=[f"Authorization: token {token}"],
+        timeout=300,
+    )
     texts = []
     try:
         for src in sources + ["import os; print('PID', os.getpid(), 'MEM_LIMIT', os.environ.get('MEM_LIMIT'))"]:
             msg_id = uuid.uuid4().hex
-            ws.send(json.dumps({
-                "header": {"msg_id": msg_id, "username": name, "session": uuid.uuid4().hex,
-                           "msg_type": "execute_request", "version": "5.3"},
-                "parent_header": {}, "metadata": {}, "channel": "shell",
-                "content": {"code": src, "silent": False, "store_history": True, "user_expressions": {},
-                            "allow_stdin": False, "stop_on_error": True},
-            }))
+            ws.send(
+                json.dumps(
+                    {
+                        "header": {
+                            "msg_id": msg_id,
+                            "username": name,
+                            "session": uuid.uuid4().hex,
+                            "msg_type": "execute_request",
+                            "version": "5.3",
+                        },
+                        "parent_header": {},
+                        "metadata": {},
+                        "channel": "shell",
+                        "content": {
+                            "code": src,
+                            "silent": False,
+                            "store_history": True,
+                            "user_expressions": {},
+                            "allow_stdin": False,
+                            "stop_on_error": True,
+                        },
+                    }
+                )
+            )
             out, status, idle = [], None, False
-            while status is None or not idle:   # the reply (shell) and all output (iopub) for this cell
+            while status is None or not idle:  # the reply (shell) and all output (iopub) for this cell
                 reply = json.loads(ws.recv())
                 if reply.get("parent_header", {}).get("msg_id") != msg_id:
                     continue
@@ -227,18 +264,22 @@ def _run_cells(hub: Hub, name: str, token: str, sources: list[str]) -> tuple[lis
 
 def test_three_students_pull_and_run_lesson_00(hub: Hub, lessons_repo: tuple[str, str]) -> None:
     repo, branch = lessons_repo
-    with ThreadPoolExecutor(len(STUDENTS)) as pool:            # everyone logs in at once
+    with ThreadPoolExecutor(len(STUDENTS)) as pool:  # everyone logs in at once
         dict(zip(STUDENTS, pool.map(lambda n: _login(hub, n), STUDENTS)))
     tokens = {name: _user_token(hub, name) for name in STUDENTS}
-    with ThreadPoolExecutor(len(STUDENTS)) as pool:            # and pulls the lessons at once
+    with ThreadPoolExecutor(len(STUDENTS)) as pool:  # and pulls the lessons at once
         pulls = dict(zip(STUDENTS, pool.map(lambda n: _pull(hub, n, tokens[n], repo, branch), STUDENTS)))
     for name, events in pulls.items():
         assert events and events[-1].get("phase") == "finished", (name, events[-3:])
 
     nb_path = NB_PATH
+
     def contents(name: str) -> dict:
-        resp = requests.get(f"{hub.url}/user/{name}/api/contents/{nb_path}", timeout=60,
-                            headers={"Authorization": f"token {tokens[name]}"})
+        resp = requests.get(
+            f"{hub.url}/user/{name}/api/contents/{nb_path}",
+            timeout=60,
+            headers={"Authorization": f"token {tokens[name]}"},
+        )
         assert resp.status_code == 200, (name, resp.status_code)
         return resp.json()["content"]
 
@@ -262,18 +303,23 @@ def test_three_students_pull_and_run_lesson_00(hub: Hub, lessons_repo: tuple[str
         t.join(timeout=600)
     assert set(results) == set(STUDENTS), f"not every student's cells ran:\n{hub.tail()}"
     for name, (texts, pid, rss_mb, cpu_s) in results.items():
-        assert any("train images (" in t for t in texts), (name, texts)       # the data cell ran
-        assert "MEM_LIMIT 2147483648" in texts[-1], texts[-1]                  # the hub's limit reached the kernel
-        print(f"{name}: kernel pid {pid}, server + kernel {rss_mb:,.0f} MB resident, {cpu_s:.1f} s CPU "
-              f"after lesson 00's first {FIRST_CELLS} code cells")
-    assert len({pid for _, pid, _, _ in results.values()}) == len(STUDENTS)    # a kernel each
+        assert any("train images (" in t for t in texts), (name, texts)  # the data cell ran
+        assert "MEM_LIMIT 2147483648" in texts[-1], texts[-1]  # the hub's limit reached the kernel
+        print(
+            f"{name}: kernel pid {pid}, server + kernel {rss_mb:,.0f} MB resident, {cpu_s:.1f} s CPU "
+            f"after lesson 00's first {FIRST_CELLS} code cells"
+        )
+    assert len({pid for _, pid, _, _ in results.values()}) == len(STUDENTS)  # a kernel each
 
     # Each student has their own copy: one student's edit does not touch another's.
     edited = json.loads(json.dumps(notebook))
     edited["cells"][0]["source"] = "ada was here"
-    resp = requests.put(f"{hub.url}/user/ada/api/contents/{nb_path}", timeout=60,
-                        headers={"Authorization": f"token {tokens['ada']}"},
-                        json={"type": "notebook", "format": "json", "content": edited})
+    resp = requests.put(
+        f"{hub.url}/user/ada/api/contents/{nb_path}",
+        timeout=60,
+        headers={"Authorization": f"token {tokens['ada']}"},
+        json={"type": "notebook", "format": "json", "content": edited},
+    )
     assert resp.status_code == 200, resp.text
     assert "".join(contents("ada")["cells"][0]["source"]) == "ada was here"
     for other in STUDENTS[1:]:

@@ -1,5 +1,6 @@
 """The package's dependencies run one way: no import cycle among the core modules, and the
 display (live curves, overlays) reads a History without ever importing the training loop."""
+
 from __future__ import annotations
 
 import ast
@@ -10,11 +11,31 @@ from pathlib import Path
 import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "cnnlessons"
-CORE = ["history", "losses", "counting", "env", "device", "diagnose", "data", "augment", "trace", "doctor", "preflight",
-        "train", "live", "curves", "viz"]
+CORE = [
+    "history",
+    "losses",
+    "counting",
+    "env",
+    "device",
+    "diagnose",
+    "data",
+    "augment",
+    "trace",
+    "doctor",
+    "preflight",
+    "train",
+    "live",
+    "curves",
+    "viz",
+]
 # module -> modules it must never import (at any level: a lazy import inside a function counts too)
-FORBIDDEN = {"live": {"train"}, "curves": {"train"}, "history": set(CORE) - {"history"},
-             "losses": set(CORE) - {"losses"}, "counting": set(CORE) - {"counting"}}
+FORBIDDEN = {
+    "live": {"train"},
+    "curves": {"train"},
+    "history": set(CORE) - {"history"},
+    "losses": set(CORE) - {"losses"},
+    "counting": set(CORE) - {"counting"},
+}
 
 
 def _imports(module: str, top_level_only: bool) -> set[str]:

@@ -3,6 +3,7 @@
 The exercises themselves (answer key, right forms, wrong answers, junk) are tested for every
 lesson in tests/test_exercises_all.py; here only what is specific to lesson 01's checks.
 """
+
 import math
 
 import torch
@@ -50,7 +51,7 @@ def test_grey_image_colour_noise_is_brightness():
     grey = torch.rand(1, 12, 12).repeat(3, 1, 1)
     vals, vecs = L.rgb_pca(grey)
     assert vals[1] < 1e-6 * vals[0]
-    assert torch.allclose(vecs[:, 0].abs(), torch.full((3,), 3 ** -0.5), atol=1e-5)
+    assert torch.allclose(vecs[:, 0].abs(), torch.full((3,), 3**-0.5), atol=1e-5)
     out = L.pca_color_augment(grey, 0.1, generator=torch.Generator().manual_seed(1))
     offset = (out - grey)[:, 0, 0]
     assert torch.allclose(offset, offset.mean().expand(3), atol=1e-6)
@@ -60,23 +61,23 @@ def test_synthetic_photo_is_a_coloured_image():
     photo = L.synthetic_photo(32)
     assert photo.shape == (3, 32, 32) and 0 <= photo.min() and photo.max() <= 1
     vals, _ = L.rgb_pca(photo)
-    assert vals[0] > 0 and vals[1] > 0          # colours vary in more than brightness
+    assert vals[0] > 0 and vals[1] > 0  # colours vary in more than brightness
 
 
 def test_lrn_ratio_is_constant_for_small_activations_only():
     torch.manual_seed(0)
     small = torch.relu(torch.randn(2, 16, 6, 6))
     r = L.lrn_ratio(small, paper_lrn())
-    assert torch.allclose(r, torch.full_like(r, 2 ** -0.75), rtol=2e-3)
+    assert torch.allclose(r, torch.full_like(r, 2**-0.75), rtol=2e-3)
     r_big = L.lrn_ratio(small * 100, paper_lrn())
-    assert r_big.min() < 0.9 * 2 ** -0.75
+    assert r_big.min() < 0.9 * 2**-0.75
 
 
 def test_lrn_knee_solves_the_formula():
     a = L.lrn_knee(0.05)
     x = torch.zeros(1, 5, 1, 1)
     x[0, 2] = a
-    ratio = (paper_lrn()(x)[0, 2] / (a * 2 ** -0.75)).item()
+    ratio = (paper_lrn()(x)[0, 2] / (a * 2**-0.75)).item()
     assert math.isclose(ratio, 0.95, rel_tol=1e-4)
 
 
@@ -115,5 +116,5 @@ def test_exercise_checks_reject_the_usual_lrn_mistakes(capsys):
 
 
 def test_exercise_4_counts_the_receptive_field_of_both_poolings():
-    assert L._rf_pixels("overlap") == 13 ** 2
-    assert L._rf_pixels("plain") == 10 ** 2
+    assert L._rf_pixels("overlap") == 13**2
+    assert L._rf_pixels("plain") == 10**2

@@ -1,5 +1,6 @@
 """Lesson 08: the shootout helper (same budget for every model, learning curves, early and final
 accuracy); the exercises are tested in test_exercises_all.py."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,8 +12,9 @@ from cnnlessons.models import MNIST_MODELS
 
 
 def tiny() -> nn.Module:
-    return nn.Sequential(nn.Conv2d(1, 4, 3, stride=2), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
-                         nn.Linear(4, 10))
+    return nn.Sequential(
+        nn.Conv2d(1, 4, 3, stride=2), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 10)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -23,9 +25,20 @@ def data():
 @pytest.fixture(scope="module")
 def result(data):
     train, test = data
-    return so.shootout(["tiny", "TinyCNN"], train, test, steps=4, batch_size=32, seeds=(0, 1),
-                       models={"tiny": tiny}, device="cpu", warmup_steps=1, eval_every=2, early_step=2,
-                       verbose=False)
+    return so.shootout(
+        ["tiny", "TinyCNN"],
+        train,
+        test,
+        steps=4,
+        batch_size=32,
+        seeds=(0, 1),
+        models={"tiny": tiny},
+        device="cpu",
+        warmup_steps=1,
+        eval_every=2,
+        early_step=2,
+        verbose=False,
+    )
 
 
 def test_every_model_gets_the_same_budget(result) -> None:
@@ -53,8 +66,20 @@ def test_counts_come_from_the_tracer(result) -> None:
 
 def test_same_seed_same_accuracy_on_cpu(data) -> None:
     train, test = data
-    a, b = (so.shootout(["tiny"], train, test, steps=3, batch_size=32, models={"tiny": tiny}, device="cpu",
-                        warmup_steps=0, verbose=False) for _ in range(2))
+    a, b = (
+        so.shootout(
+            ["tiny"],
+            train,
+            test,
+            steps=3,
+            batch_size=32,
+            models={"tiny": tiny},
+            device="cpu",
+            warmup_steps=0,
+            verbose=False,
+        )
+        for _ in range(2)
+    )
     assert a["tiny"].test_acc == b["tiny"].test_acc
 
 
@@ -73,8 +98,12 @@ def test_table_text_markdown_html_and_extend(result) -> None:
     md = result.to_markdown().splitlines()
     assert len(md) == 2 + len(result) and md[0].startswith("| model |")
     assert "<table>" in result._repr_html_()
-    more = so.Shootout([so.Row("tiny", 1, 1, 0.0, [so.Run("tiny", 7, 0.5, 1.0, 1.0, 3, 96, "cpu")]),
-                        so.Row("new", 2, 2, 0.0, [so.Run("new", 0, 0.4, 1.0, 1.0, 3, 96, "cpu")])])
+    more = so.Shootout(
+        [
+            so.Row("tiny", 1, 1, 0.0, [so.Run("tiny", 7, 0.5, 1.0, 1.0, 3, 96, "cpu")]),
+            so.Row("new", 2, 2, 0.0, [so.Run("new", 0, 0.4, 1.0, 1.0, 3, 96, "cpu")]),
+        ]
+    )
     merged = so.Shootout(list(result.rows)).extend(more)
     assert merged.names == ["tiny", "TinyCNN", "new"] and len(merged["tiny"].runs) == 3
 
@@ -97,6 +126,7 @@ def test_early_step_needs_a_matching_eval_every(data) -> None:
 def test_plots_have_titles_and_labels(result) -> None:
     pytest.importorskip("matplotlib")
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

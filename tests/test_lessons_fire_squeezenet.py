@@ -1,5 +1,6 @@
 """Lesson 05 helpers: the sweep runner returns what the widget browses; the exercises' references
 are what the models compute (the generic exercise tests live in test_exercises_all.py)."""
+
 import torch
 from torch import nn
 
@@ -10,8 +11,14 @@ from cnnlessons.models.fire_squeezenet import Fire, squeezenet1_1
 def test_run_grid_rows(capsys):
     torch.manual_seed(0)
     x, y = torch.randn(64, 1, 28, 28), torch.randint(0, 10, (64,))
-    rows = lesson.run_grid([{"squeeze_ratio": 0.125, "pct_3x3": 0.5}, {"squeeze_ratio": 0.25, "pct_3x3": 0.5}],
-                           (x, y), (x[:32], y[:32]), seeds=(0, 1), steps=2, device="cpu")
+    rows = lesson.run_grid(
+        [{"squeeze_ratio": 0.125, "pct_3x3": 0.5}, {"squeeze_ratio": 0.25, "pct_3x3": 0.5}],
+        (x, y),
+        (x[:32], y[:32]),
+        seeds=(0, 1),
+        steps=2,
+        device="cpu",
+    )
     assert [r["squeeze_ratio"] for r in rows] == [0.125, 0.25]
     assert rows[0]["params"] < rows[1]["params"]
     assert all(len(r["acc"]) == 2 and all(0 <= a <= 100 for a in r["acc"]) for r in rows)
@@ -21,9 +28,12 @@ def test_run_grid_rows(capsys):
 def test_exercise_references_match_the_models():
     fire = Fire(128, 16, 64, 64)
     assert lesson.exercise_1.expect.reference() == sum(
-        m.weight.numel() for m in fire.modules() if isinstance(m, nn.Conv2d))
-    extra = sum(Fire(i, 16, o // 2, o // 2, bypass="complex").shortcut.weight.numel() + o
-                for i, o in ((96, 128), (128, 256), (256, 384), (384, 512)))
+        m.weight.numel() for m in fire.modules() if isinstance(m, nn.Conv2d)
+    )
+    extra = sum(
+        Fire(i, 16, o // 2, o // 2, bypass="complex").shortcut.weight.numel() + o
+        for i, o in ((96, 128), (128, 256), (256, 384), (384, 512))
+    )
     assert lesson.exercise_4.expect.reference() == extra
     net = squeezenet1_1()
     share = lesson.exercise_5.expect.reference()

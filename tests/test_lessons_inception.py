@@ -1,5 +1,6 @@
 """Lesson 04 helpers: the plain twin, the gradient recorder, the affine test, the model with the
 heads-in-forward mistake, and the exercises' answers (generic checks: test_exercises_all.py)."""
+
 import torch
 
 import cnnlessons as cl

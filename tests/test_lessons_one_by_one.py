@@ -1,5 +1,6 @@
 """Lesson 03 helpers: the cost formulas against the tracer, the per-kernel breakdown, and the
 exercises' answers (the generic checks of every exercise are in test_exercises_all.py)."""
+
 import torch
 from torch import nn
 
@@ -31,7 +32,7 @@ def test_nin_compute_is_in_its_spatial_convolutions():
     by_kernel = l03.conv_mult_adds_by_kernel(model, (1, 3, 224, 224))
     total = cl.trace(model, (1, 3, 224, 224), receptive_field=False).total_mult_adds
     assert sum(by_kernel.values()) == total == 1_101_892_896
-    assert by_kernel["1x1"] == 274_887_840           # about a quarter
+    assert by_kernel["1x1"] == 274_887_840  # about a quarter
     assert set(by_kernel) == {"1x1", "11x11", "5x5", "3x3"}
 
 

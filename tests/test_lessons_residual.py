@@ -1,5 +1,6 @@
 """Lesson 06 helpers: degradation runs, gradient norms at initialization, and the exercises'
 degenerate answers (the generic exercise tests live in test_exercises_all.py)."""
+
 import torch
 from torch import nn
 
@@ -27,8 +28,8 @@ def test_gradient_norms_vanish_without_bn_and_grow_with_it():
     grads = lesson.gradient_norms(x, y, depths=(8, 20), seeds=(0,))
     assert len(grads[8, False, True, 0]) == 7 and len(grads[20, True, False, 0]) == 19
     ratio = {k: lesson.first_last_ratio(v) for k, v in grads.items()}
-    assert ratio[20, False, False, 0] < 1e-4          # plain, no BN: vanishes
-    assert ratio[20, True, False, 0] > 0.1            # residual, no BN: reaches the stem
+    assert ratio[20, False, False, 0] < 1e-4  # plain, no BN: vanishes
+    assert ratio[20, True, False, 0] > 0.1  # residual, no BN: reaches the stem
     assert ratio[20, False, True, 0] > 2 * ratio[8, False, True, 0]  # plain with BN: grows with depth
 
 

@@ -1,4 +1,5 @@
 """Lesson 00 helpers: the common-mistake models behave like the mistakes they show."""
+
 import torch
 
 import cnnlessons as cl

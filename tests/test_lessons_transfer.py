@@ -1,5 +1,6 @@
 """Lesson 07: the few-labels data, the four settings, the sweep, the features shortcut, and the
 helpers behind the exercises (the exercises themselves are tested in test_exercises_all.py)."""
+
 import pytest
 import torch
 from torch import nn
@@ -53,8 +54,18 @@ def test_head_on_features_equals_training_the_frozen_model():
     x, y = l07.few_labels(6, seed=0)
     cl.seed_everything(0)
     whole = l07.build_setting("frozen pretrained", state)
-    cl.fit(whole, (x, y), steps=5, batch_size=10, optimizer="adam", lr=1e-3, seed=0, live=False, progress=False,
-           channels_last=False)
+    cl.fit(
+        whole,
+        (x, y),
+        steps=5,
+        batch_size=10,
+        optimizer="adam",
+        lr=1e-3,
+        seed=0,
+        live=False,
+        progress=False,
+        channels_last=False,
+    )
     cl.seed_everything(0)
     short = l07.build_setting("frozen pretrained", state)
     l07.train_head_on_features(short, l07.features(short.backbone, x), y, steps=5, batch_size=10, seed=0)
@@ -109,8 +120,7 @@ def test_fit_new_task_catches_unmapped_labels():
     x = torch.randn(4, 1, 28, 28)
     with pytest.raises(ValueError, match="labels go from 5 to 9.*5 outputs.*remap_labels"):
         l07.fit_new_task(model, (x, torch.tensor([5, 6, 7, 9])), steps=1, live=False, progress=False)
-    hist = l07.fit_new_task(model, (x, torch.tensor([0, 1, 2, 4])), steps=1, batch_size=4,
-                            live=False, progress=False)
+    hist = l07.fit_new_task(model, (x, torch.tensor([0, 1, 2, 4])), steps=1, batch_size=4, live=False, progress=False)
     assert hist.steps == 1
 
 

@@ -1,5 +1,6 @@
 """Lesson 02 helpers: the measured receptive field agrees with the formula (and shows dilation's
 holes), digits land where they are placed, and the pitfall model leaves three layers unused."""
+
 import pytest
 import torch
 from torch import nn
@@ -14,9 +15,17 @@ def test_measured_receptive_field_grows_by_two_per_3x3_layer():
         assert m["side"] == (2 * n + 1, 2 * n + 1) == (L2.rf_formula(n, 3)[0],) * 2
 
 
-@pytest.mark.parametrize("depth, kernel, stride, dilation", [
-    (2, 3, 2, 1), (3, 5, 1, 2), (3, 3, 2, 2), (4, 7, 1, 1), (2, 1, 2, 1), (3, 3, 3, 1),
-])
+@pytest.mark.parametrize(
+    "depth, kernel, stride, dilation",
+    [
+        (2, 3, 2, 1),
+        (3, 5, 1, 2),
+        (3, 3, 2, 2),
+        (4, 7, 1, 1),
+        (2, 1, 2, 1),
+        (3, 3, 3, 1),
+    ],
+)
 def test_measured_span_equals_formula(depth, kernel, stride, dilation):
     m = L2.measure_rf(depth, kernel, stride, dilation, size=96)
     rf, _ = L2.rf_formula(depth, kernel, stride, dilation)
@@ -47,8 +56,11 @@ def test_skipping_vgg16_runs_but_leaves_three_convs_unused():
     with torch.device("meta"):
         m = L2.SkippingVGG16()
         called = set()
-        hooks = [mod.register_forward_hook(lambda mod, i, o, name=name: called.add(name))
-                 for name, mod in m.named_modules() if isinstance(mod, nn.Conv2d)]
+        hooks = [
+            mod.register_forward_hook(lambda mod, i, o, name=name: called.add(name))
+            for name, mod in m.named_modules()
+            if isinstance(mod, nn.Conv2d)
+        ]
         assert m(torch.empty(1, 3, 224, 224)).shape == (1, 1000)
     for h in hooks:
         h.remove()

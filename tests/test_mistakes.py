@@ -3,6 +3,7 @@
 Each mistake declares the words its message must contain (the cause and the fix); a raw
 traceback, a message with the wrong advice, or silence counts against the target.
 """
+
 from __future__ import annotations
 
 import importlib.util

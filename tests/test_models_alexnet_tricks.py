@@ -1,4 +1,5 @@
 """AlexNet models: torchvision parity, parameter counts, the paper's LRN and two-tower variants, MNIST AlexNet."""
+
 import pytest
 import torch
 import torchvision
@@ -31,7 +32,7 @@ def test_paper_lrn_matches_the_paper_formula():
     x = torch.randn(2, 12, 5, 5)
     # The paper: b_i = a_i / (k + alpha * sum_{j=i-2}^{i+2} a_j^2)^beta, channels clipped at the ends.
     sq = torch.nn.functional.pad(x.pow(2), (0, 0, 0, 0, 2, 2))
-    window = sum(sq[:, j:j + 12] for j in range(5))
+    window = sum(sq[:, j : j + 12] for j in range(5))
     want = x / (A.LRN_K + A.LRN_ALPHA * window) ** A.LRN_BETA
     assert torch.allclose(A.paper_lrn()(x), want, atol=1e-6)
     # PyTorch's own alpha is divided by n: passing the paper's alpha as-is does not match.
@@ -134,15 +135,18 @@ def test_constant_scale_is_lrn_on_small_activations():
     scaled = A.small_cnn(norm="scale").features[2]
     assert isinstance(scaled, A.ConstantScale)
     assert torch.allclose(scaled(x), A.paper_lrn()(x), rtol=1e-3, atol=1e-6)
-    assert torch.allclose(scaled(x), x * 2 ** -0.75)
+    assert torch.allclose(scaled(x), x * 2**-0.75)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"activation": "gelu"}, "is not one of"),
-    ({"pool": "avg"}, "'plain' is 2x2"),
-    ({"norm": "bn"}, "is not one of"),
-    ({"dropout": 1.0}, "must be in"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"activation": "gelu"}, "is not one of"),
+        ({"pool": "avg"}, "'plain' is 2x2"),
+        ({"norm": "bn"}, "is not one of"),
+        ({"dropout": 1.0}, "must be in"),
+    ],
+)
 def test_small_cnn_errors_say_what_to_do(kwargs, message):
     with pytest.raises(ValueError, match=message):
         A.small_cnn(**kwargs)

@@ -1,4 +1,5 @@
 """SqueezeNet: torchvision parity, parameter counts, the Fire arithmetic, bypass variants."""
+
 import pytest
 import torch
 import torchvision
@@ -16,10 +17,13 @@ from cnnlessons.models.fire_squeezenet import (
 )
 
 
-@pytest.mark.parametrize("ours, theirs, count", [
-    (squeezenet1_0, torchvision.models.squeezenet1_0, 1_248_424),
-    (squeezenet1_1, torchvision.models.squeezenet1_1, 1_235_496),
-])
+@pytest.mark.parametrize(
+    "ours, theirs, count",
+    [
+        (squeezenet1_0, torchvision.models.squeezenet1_0, 1_248_424),
+        (squeezenet1_1, torchvision.models.squeezenet1_1, 1_235_496),
+    ],
+)
 def test_torchvision_parity(ours, theirs, count):
     torch.manual_seed(0)
     ref = theirs().eval()
@@ -48,8 +52,8 @@ def test_final_conv_special_init():
 def test_fire_822_weights_against_plain_conv():
     fire = Fire(96, 6, 5, 4)
     weights = sum(m.weight.numel() for m in fire.modules() if isinstance(m, nn.Conv2d))
-    assert weights == 96 * 6 + 6 * 5 + 9 * 6 * 4 == 822           # "weights" = no biases
-    assert n_params(fire) == 822 + 6 + 5 + 4                        # biases add 15
+    assert weights == 96 * 6 + 6 * 5 + 9 * 6 * 4 == 822  # "weights" = no biases
+    assert n_params(fire) == 822 + 6 + 5 + 4  # biases add 15
     assert nn.Conv2d(96, 9, 3, bias=False).weight.numel() == 7_776
     assert fire(torch.randn(1, 96, 10, 10)).shape == (1, 9, 10, 10)
 

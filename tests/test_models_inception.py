@@ -1,4 +1,5 @@
 """Lesson 04 models: GoogLeNet against torchvision, counts, auxiliary heads, InceptionA (MNIST)."""
+
 import pytest
 import torch
 from torch import nn
@@ -98,8 +99,14 @@ def test_mnist_googlenet_shapes():
     for name in ("maxpool1", "inception3a", "inception3b", "maxpool2", "inception4a", "inception4d"):
         net.get_submodule(name).register_forward_hook(lambda m, i, o, n=name: shapes.__setitem__(n, tuple(o.shape)))
     assert net.eval()(torch.randn(2, 1, 28, 28)).shape == (2, 10)
-    assert shapes == {"maxpool1": (2, 32, 14, 14), "inception3a": (2, 64, 14, 14), "inception3b": (2, 88, 14, 14),
-                      "maxpool2": (2, 88, 7, 7), "inception4a": (2, 104, 7, 7), "inception4d": (2, 152, 7, 7)}
+    assert shapes == {
+        "maxpool1": (2, 32, 14, 14),
+        "inception3a": (2, 64, 14, 14),
+        "inception3b": (2, 88, 14, 14),
+        "maxpool2": (2, 88, 7, 7),
+        "inception4a": (2, 104, 7, 7),
+        "inception4d": (2, 152, 7, 7),
+    }
 
 
 def test_same_main_path_weights_with_and_without_heads():

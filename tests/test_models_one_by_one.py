@@ -1,4 +1,5 @@
 """NiN (lesson 03): shapes, parameter counts, block structure, and the 1x1 conv == Linear helper."""
+
 import pytest
 import torch
 from torch import nn

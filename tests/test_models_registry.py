@@ -1,4 +1,5 @@
 """The MNIST model registry (lesson 08) and the torchvision-named re-exports."""
+
 from __future__ import annotations
 
 import pytest
@@ -9,8 +10,21 @@ import cnnlessons.models as models
 from cnnlessons.models import MNIST_MODELS
 
 TORCHVISION_NAMES = [
-    "alexnet", "vgg11", "vgg13", "vgg16", "vgg19", "vgg11_bn", "vgg13_bn", "vgg16_bn", "vgg19_bn",
-    "googlenet", "squeezenet1_0", "squeezenet1_1", "resnet18", "resnet34", "resnet50",
+    "alexnet",
+    "vgg11",
+    "vgg13",
+    "vgg16",
+    "vgg19",
+    "vgg11_bn",
+    "vgg13_bn",
+    "vgg16_bn",
+    "vgg19_bn",
+    "googlenet",
+    "squeezenet1_0",
+    "squeezenet1_1",
+    "resnet18",
+    "resnet34",
+    "resnet50",
 ]
 
 

@@ -1,5 +1,6 @@
 """ResNet: torchvision parity, parameter counts, shortcut options A/B/C, equal-parameter plain twins,
 the two-block net."""
+
 import pytest
 import torch
 import torchvision
@@ -21,11 +22,14 @@ from cnnlessons.models.residual import (
 )
 
 
-@pytest.mark.parametrize("ours, theirs, count", [
-    (resnet18, torchvision.models.resnet18, 11_689_512),
-    (resnet34, torchvision.models.resnet34, 21_797_672),
-    (resnet50, torchvision.models.resnet50, 25_557_032),
-])
+@pytest.mark.parametrize(
+    "ours, theirs, count",
+    [
+        (resnet18, torchvision.models.resnet18, 11_689_512),
+        (resnet34, torchvision.models.resnet34, 21_797_672),
+        (resnet50, torchvision.models.resnet50, 25_557_032),
+    ],
+)
 def test_torchvision_parity(ours, theirs, count):
     torch.manual_seed(0)
     ref = theirs()
@@ -50,7 +54,8 @@ def test_plain_twins_have_no_shortcut():
     plain = plain34()
     assert not any("downsample" in name for name, _ in plain.named_modules())
     assert n_params(plain) == 21_797_672 - sum(
-        n_params(m.downsample) for m in resnet34().modules() if isinstance(m, BasicBlock) and m.downsample is not None)
+        n_params(m.downsample) for m in resnet34().modules() if isinstance(m, BasicBlock) and m.downsample is not None
+    )
     # Zero F(x): the residual block passes ReLU(x) through, the plain block gives zeros.
     x = torch.randn(2, 8, 5, 5)
     for residual, want in ((True, torch.relu(x)), (False, torch.zeros_like(x))):

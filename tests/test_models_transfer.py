@@ -1,4 +1,5 @@
 """Lesson 07 model helpers: freezing, unfreezing, swapping the head, counting; the label remap."""
+
 import pytest
 import torch
 from torch import nn

@@ -1,4 +1,5 @@
 """VGG models: torchvision parity for all eight factories, counts, the fully convolutional conversion, MNIST VGG."""
+
 import pytest
 import torch
 import torchvision

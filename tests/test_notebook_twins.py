@@ -2,6 +2,7 @@
 
 When this fails: run `make twins` (python scripts/sync_twins.py) and commit the twins.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -36,7 +37,9 @@ def test_the_check_sees_a_missing_a_stale_and_an_orphan_twin(tmp_path):
     notebook.cells[-1].source += "\n# an edit"
     nbformat.write(notebook, nb)
     (folder / "99_gone.py").write_text("# %%\n")
-    assert sync_twins.problems(folder) == ["notebooks/00_start_here.py is out of date with 00_start_here.ipynb",
-                                           "notebooks/99_gone.py has no notebook"]
+    assert sync_twins.problems(folder) == [
+        "notebooks/00_start_here.py is out of date with 00_start_here.ipynb",
+        "notebooks/99_gone.py has no notebook",
+    ]
     sync_twins.sync(folder)
     assert sync_twins.problems(folder) == [] and not (folder / "99_gone.py").exists()

@@ -1,4 +1,5 @@
 """Tests for cnnlessons.trace: totals equal torchinfo's, joins, receptive fields, errors, meta device."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,9 +15,15 @@ from cnnlessons.trace import TraceError
 
 def small_cnn() -> nn.Sequential:
     return nn.Sequential(
-        nn.Conv2d(1, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(16 * 7 * 7, 10),
+        nn.Conv2d(1, 8, 3, padding=1),
+        nn.BatchNorm2d(8),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(8, 16, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(16 * 7 * 7, 10),
     )
 
 
@@ -26,8 +33,9 @@ def meta_model(name: str) -> nn.Module:
         return getattr(torchvision.models, name)(**kwargs)
 
 
-@pytest.mark.parametrize("build, size", [(small_cnn, (1, 1, 28, 28)), (InceptionANet, (1, 1, 28, 28)),
-                                         (InceptionANet, (3, 1, 28, 28))])
+@pytest.mark.parametrize(
+    "build, size", [(small_cnn, (1, 1, 28, 28)), (InceptionANet, (1, 1, 28, 28)), (InceptionANet, (3, 1, 28, 28))]
+)
 def test_totals_equal_torchinfo_small(build, size):
     model = build()
     table = cl.trace(model, size)
@@ -54,7 +62,9 @@ def test_inception_anet_rows_and_joins():
     assert table.row("incep2.branch_pool").output_shape == (1, 24, 4, 4)
     joins = table.joins
     assert [(j.path, j.kind, j.n_inputs, j.output_shape) for j in joins] == [
-        ("incep1", "concat", 4, (1, 88, 12, 12)), ("incep2", "concat", 4, (1, 88, 4, 4))]
+        ("incep1", "concat", 4, (1, 88, 12, 12)),
+        ("incep2", "concat", 4, (1, 88, 4, 4)),
+    ]
     # every branch layer is a row, in execution order, before its join
     paths = [r.path for r in table.rows]
     assert paths.index("incep1.branch_pool") < paths.index("incep1") < paths.index("conv2")
@@ -99,7 +109,7 @@ def test_receptive_fields_alexnet_vgg_and_blank_after_flatten():
     alex = cl.trace(meta_model("alexnet"), (1, 3, 224, 224))
     assert alex.row("features.10").rf == 163 and alex.row("features.10").jump == 16  # conv5
     assert alex.row("features.12").rf == 195 and alex.row("features.12").jump == 32  # pool5
-    assert alex.row("classifier.1").rf is None                                     # a Linear
+    assert alex.row("classifier.1").rf is None  # a Linear
     vgg = cl.trace(meta_model("vgg16"), (1, 3, 224, 224))
     assert vgg.row("features.28").rf == 196 and vgg.row("features.30").rf == 212
 
@@ -214,8 +224,10 @@ def test_printing_html_lookup_groups_and_memory():
     assert sum(g.params for g in groups.values()) == 97_298
     assert sum(g.mult_adds for g in groups.values()) == table.total_mult_adds
     assert groups["incep1"].output_shape == (1, 88, 12, 12)  # the block's concat, not its last branch
-    assert table.activation_memory() == sum(4 * r.output_shape.numel() if hasattr(r.output_shape, "numel")
-                                            else 4 * torch.Size(r.output_shape).numel() for r in table.layers)
+    assert table.activation_memory() == sum(
+        4 * r.output_shape.numel() if hasattr(r.output_shape, "numel") else 4 * torch.Size(r.output_shape).numel()
+        for r in table.layers
+    )
     assert table.row("conv1").output_bytes == 10 * 24 * 24 * 4
     with pytest.raises(KeyError, match="no row 'conv9'"):
         table.row("conv9")

@@ -1,4 +1,5 @@
 """fit, History and evaluate: learning, bookkeeping, interruption, determinism, error messages."""
+
 from __future__ import annotations
 
 import pytest
@@ -79,8 +80,10 @@ def test_steps_mode_and_eval_every(data):
 
 
 def test_deterministic_on_cpu(data):
-    runs = [cl.fit(tiny(), data[0], data[1], epochs=2, batch_size=64, seed=3,
-                   augment=RandomShift(2), **quiet()) for _ in range(2)]
+    runs = [
+        cl.fit(tiny(), data[0], data[1], epochs=2, batch_size=64, seed=3, augment=RandomShift(2), **quiet())
+        for _ in range(2)
+    ]
     assert runs[0].step_loss == runs[1].step_loss
     assert runs[0].test_acc == runs[1].test_acc
     other = cl.fit(tiny(), data[0], epochs=2, batch_size=64, seed=4, **quiet())
@@ -104,8 +107,14 @@ def test_interrupt_returns_partial_history_and_keeps_weights(data):
 
 def test_on_step_sees_gradients(data):
     norms = []
-    cl.fit(tiny(), data[0], steps=4, batch_size=64,
-           on_step=lambda m, step, loss: norms.append(float(m[0].weight.grad.norm())), **quiet())
+    cl.fit(
+        tiny(),
+        data[0],
+        steps=4,
+        batch_size=64,
+        on_step=lambda m, step, loss: norms.append(float(m[0].weight.grad.norm())),
+        **quiet(),
+    )
     assert len(norms) == 4 and all(n > 0 for n in norms)
 
 
@@ -123,9 +132,13 @@ def test_tuple_outputs_need_a_loss_and_aux_loss_works(data):
 
 
 def test_optimizers_and_schedule(data):
-    for kw in (dict(optimizer="adam"), dict(optimizer=lambda p: torch.optim.AdamW(p, lr=1e-3)),
-               dict(schedule="onecycle", lr=0.1, momentum=0.9), dict(channels_last=True),
-               dict(weight_decay=1e-4)):
+    for kw in (
+        dict(optimizer="adam"),
+        dict(optimizer=lambda p: torch.optim.AdamW(p, lr=1e-3)),
+        dict(schedule="onecycle", lr=0.1, momentum=0.9),
+        dict(channels_last=True),
+        dict(weight_decay=1e-4),
+    ):
         h = cl.fit(tiny(bn=True), data[0], steps=12, batch_size=64, **kw, **quiet())
         assert h.steps == 12 and all(torch.isfinite(torch.tensor(h.step_loss)))
 
@@ -159,8 +172,9 @@ def test_live_curves_draw_and_close(data, monkeypatch):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    h = cl.fit(tiny(), data[0], data[1], epochs=2, batch_size=128, live=True, progress=False,
-               device="cpu", label="live")
+    h = cl.fit(
+        tiny(), data[0], data[1], epochs=2, batch_size=128, live=True, progress=False, device="cpu", label="live"
+    )
     assert h.steps == 8 and not plt.get_fignums()  # the figure was closed
 
 
@@ -206,14 +220,17 @@ def test_evaluate_restores_mode(data):
 
 
 # ----- errors a student can cause --------------------------------------------------------------
-@pytest.mark.parametrize("bad, kind, message", [
-    (lambda x, y: (x, y[:-1]), ValueError, "512 images but 511 labels"),
-    (lambda x, y: (x[:, 0], y), ValueError, "unsqueeze"),
-    (lambda x, y: (x, y.float()), TypeError, "labels.long"),
-    (lambda x, y: x, TypeError, "pair"),
-    (lambda x, y: (x.numpy(), y), TypeError, "torch.as_tensor"),
-    (lambda x, y: (x, torch.nn.functional.one_hot(y)), ValueError, "argmax"),
-])
+@pytest.mark.parametrize(
+    "bad, kind, message",
+    [
+        (lambda x, y: (x, y[:-1]), ValueError, "512 images but 511 labels"),
+        (lambda x, y: (x[:, 0], y), ValueError, "unsqueeze"),
+        (lambda x, y: (x, y.float()), TypeError, "labels.long"),
+        (lambda x, y: x, TypeError, "pair"),
+        (lambda x, y: (x.numpy(), y), TypeError, "torch.as_tensor"),
+        (lambda x, y: (x, torch.nn.functional.one_hot(y)), ValueError, "argmax"),
+    ],
+)
 def test_data_errors(data, bad, kind, message):
     with pytest.raises(kind, match=message):
         cl.fit(tiny(), bad(*data[0]), steps=1, **quiet())
@@ -285,10 +302,21 @@ def test_bf16_precision_trains_and_a_wrong_precision_says_what_to_use():
     torch.manual_seed(0)
     x = torch.randn(256, 1, 28, 28)
     y = torch.randint(0, 10, (256,))
-    model = torch.nn.Sequential(torch.nn.Conv2d(1, 8, 3), torch.nn.ReLU(), torch.nn.Flatten(),
-                                torch.nn.Linear(8 * 26 * 26, 10))
-    h = cl.fit(model, (x, y), epochs=8, batch_size=64, optimizer="adam", lr=3e-3, precision="bf16",
-               device="cpu", live=False, progress=False)
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 8, 3), torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Linear(8 * 26 * 26, 10)
+    )
+    h = cl.fit(
+        model,
+        (x, y),
+        epochs=8,
+        batch_size=64,
+        optimizer="adam",
+        lr=3e-3,
+        precision="bf16",
+        device="cpu",
+        live=False,
+        progress=False,
+    )
     assert h.train_loss[-1] < h.train_loss[0]
     assert next(model.parameters()).dtype == torch.float32  # autocast: weights stay float32
     with pytest.raises(ValueError, match="precision must be 'fp32' or 'bf16'"):

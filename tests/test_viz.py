@@ -1,4 +1,5 @@
 """The visual helpers: digits, feature maps (grid, shared scale, hooks, errors), explorer, filters."""
+
 from __future__ import annotations
 
 import matplotlib
@@ -95,7 +96,9 @@ def test_feature_maps_hook_removed_and_mode_restored(model, digits):
 
 def test_feature_maps_bad_layer_name_lists_valid_names(model, digits):
     x, _ = digits
-    with pytest.raises(ValueError, match=r"no layer named 'block1.cnv'.*Did you mean 'block1.conv'.*Valid layer names: .*block2.pool"):
+    with pytest.raises(
+        ValueError, match=r"no layer named 'block1.cnv'.*Did you mean 'block1.conv'.*Valid layer names: .*block2.pool"
+    ):
         cl.show_feature_maps(model, x[0], "block1.cnv")
     with pytest.raises(ValueError, match="not part of this TinyCNN"):
         cl.show_feature_maps(model, x[0], nn.Conv2d(1, 2, 3))

@@ -1,4 +1,5 @@
 """Lesson 01's widget: LRN and dropout on a trained network's real activations."""
+
 import pytest
 import torch
 
@@ -19,7 +20,7 @@ def test_demo_follows_the_widget_contract(explorer):
     assert "spread" in explorer.text
     # At the paper's alpha the ratio LRN(a)/a is k^-beta everywhere: a constant rescaling.
     r = explorer.result
-    assert abs(r["ratio_max"] - 2 ** -0.75) < 1e-3 and r["spread"] < 0.05
+    assert abs(r["ratio_max"] - 2**-0.75) < 1e-3 and r["spread"] < 0.05
 
 
 def test_moving_alpha_changes_what_the_network_computes(explorer):
@@ -27,7 +28,7 @@ def test_moving_alpha_changes_what_the_network_computes(explorer):
     explorer.controls[0].value = 1.0
     try:
         assert explorer.renders == renders + 1
-        assert explorer.result["spread"] > 0.5                    # no longer a constant
+        assert explorer.result["spread"] > 0.5  # no longer a constant
         assert explorer.image.value != before_png
         assert explorer.result["acc_const"] != explorer.result["acc_lrn"] or explorer.result["spread"] > 0.5
     finally:

@@ -1,4 +1,5 @@
 """Lesson 08 widget: the axes and the models change the chart; impossible choices are messages."""
+
 from __future__ import annotations
 
 import pytest

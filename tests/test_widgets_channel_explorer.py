@@ -1,4 +1,5 @@
 """channel_explorer: sliders rebuild the block and the readout follows; impossible values are messages."""
+
 from __future__ import annotations
 
 import pytest
@@ -30,8 +31,9 @@ def test_slider_change_updates_readout_and_values():
 
 
 def test_mult_adds_and_branch_bars_for_fire():
-    explorer = cl.channel_explorer(lambda squeeze: Fire(128, squeeze, 64, 64), input_size=(1, 128, 28, 28),
-                                   squeeze=(4, 64, 4, 16))
+    explorer = cl.channel_explorer(
+        lambda squeeze: Fire(128, squeeze, 64, 64), input_size=(1, 128, 28, 28), squeeze=(4, 64, 4, 16)
+    )
     r = explorer.result
     conv_weights = 128 * 16 + 16 * 64 + 16 * 64 * 9
     biases = 16 + 64 + 64  # torchinfo's convention (cl.trace's): a bias add counts once per output value

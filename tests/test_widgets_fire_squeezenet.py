@@ -1,4 +1,5 @@
 """Lesson 05 widget: moving a slider changes the view; an untrained setting shows a message."""
+
 import pytest
 
 pytest.importorskip("ipywidgets")

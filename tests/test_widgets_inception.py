@@ -1,4 +1,5 @@
 """Lesson 04 widget: switching branches of a trained InceptionA (MNIST) off."""
+
 import pytest
 import torch
 

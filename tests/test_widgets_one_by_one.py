@@ -1,4 +1,5 @@
 """Lesson 03 widget: sliders are a 1x1 convolution's weights on real feature maps."""
+
 import numpy as np
 import pytest
 import torch

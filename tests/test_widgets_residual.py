@@ -1,4 +1,5 @@
 """Lesson 06 widget: moving the depth slider changes the view; an untrained depth shows a message."""
+
 import pytest
 
 pytest.importorskip("ipywidgets")

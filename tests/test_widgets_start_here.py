@@ -1,4 +1,5 @@
 """Lesson 00 widgets: the digit canvas and the convolution step by step."""
+
 import numpy as np
 import pytest
 import torch
@@ -70,7 +71,9 @@ def test_conv_step_sum_equals_conv2d_everywhere_and_slider_changes_view():
     w = W.ConvStep(image)
     for name, kernel in W.KERNELS.items():
         w.kernel.value = name
-        ref = F.conv2d(image.view(1, 1, 28, 28), torch.tensor(kernel, dtype=torch.float32).view(1, 1, 3, 3), padding=1)[0, 0]
+        ref = F.conv2d(image.view(1, 1, 28, 28), torch.tensor(kernel, dtype=torch.float32).view(1, 1, 3, 3), padding=1)[
+            0, 0
+        ]
         for r, c in ((0, 0), (0, 27), (13, 5), (27, 27)):
             w.row.value, w.col.value = r, c
             assert abs(w.result["sum"] - float(ref[r, c])) < 1e-5

@@ -1,5 +1,6 @@
 """Lesson 07 widget: the labels-per-class slider and the settings list change the view;
 no setting chosen is a message, not an exception."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Lesson 02 widget: the receptive field measured from gradients, next to the formula."""
+
 import torch
 
 from cnnlessons.widgets import vgg_small_kernels as W

@@ -16,6 +16,7 @@ reference's weights copied in) and :class:`Predicate` (any test written as a fun
 :func:`exercises` lists a lesson's exercises in order; :func:`run_solution` runs one's reference
 solution (the answer key, the tests and the nbgrader teacher's edition all use it).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -108,23 +109,71 @@ def _short(answer: Any, limit: int = 40) -> str:
 # --------------------------------------------------------------------------------------------
 # unit -> (family, factor to the family's base unit)
 _UNITS: dict[str, tuple[str, float]] = {
-    "b": ("bytes", 1.0), "byte": ("bytes", 1.0), "bytes": ("bytes", 1.0),
-    "kb": ("bytes", 1e3), "mb": ("bytes", 1e6), "gb": ("bytes", 1e9), "tb": ("bytes", 1e12),
-    "kib": ("bytes", 2.0 ** 10), "mib": ("bytes", 2.0 ** 20), "gib": ("bytes", 2.0 ** 30),
-    "s": ("time", 1.0), "sec": ("time", 1.0), "secs": ("time", 1.0), "second": ("time", 1.0),
-    "seconds": ("time", 1.0), "ms": ("time", 1e-3), "msec": ("time", 1e-3),
-    "us": ("time", 1e-6), "µs": ("time", 1e-6), "μs": ("time", 1e-6), "ns": ("time", 1e-9),
-    "min": ("time", 60.0), "mins": ("time", 60.0), "minutes": ("time", 60.0), "h": ("time", 3600.0),
-    "x": ("times", 1.0), "×": ("times", 1.0), "times": ("times", 1.0),
-    "%": ("percent", 1.0), "percent": ("percent", 1.0),
+    "b": ("bytes", 1.0),
+    "byte": ("bytes", 1.0),
+    "bytes": ("bytes", 1.0),
+    "kb": ("bytes", 1e3),
+    "mb": ("bytes", 1e6),
+    "gb": ("bytes", 1e9),
+    "tb": ("bytes", 1e12),
+    "kib": ("bytes", 2.0**10),
+    "mib": ("bytes", 2.0**20),
+    "gib": ("bytes", 2.0**30),
+    "s": ("time", 1.0),
+    "sec": ("time", 1.0),
+    "secs": ("time", 1.0),
+    "second": ("time", 1.0),
+    "seconds": ("time", 1.0),
+    "ms": ("time", 1e-3),
+    "msec": ("time", 1e-3),
+    "us": ("time", 1e-6),
+    "µs": ("time", 1e-6),
+    "μs": ("time", 1e-6),
+    "ns": ("time", 1e-9),
+    "min": ("time", 60.0),
+    "mins": ("time", 60.0),
+    "minutes": ("time", 60.0),
+    "h": ("time", 3600.0),
+    "x": ("times", 1.0),
+    "×": ("times", 1.0),
+    "times": ("times", 1.0),
+    "%": ("percent", 1.0),
+    "percent": ("percent", 1.0),
 }
-_MULTIPLIERS = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mio": 1e6, "million": 1e6, "g": 1e9,
-                "bn": 1e9, "billion": 1e9}
+_MULTIPLIERS = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mio": 1e6, "million": 1e6, "g": 1e9, "bn": 1e9, "billion": 1e9}
 # Words a student may write after a count; they carry no unit.
-_NOUNS = {"params", "parameters", "parameter", "weights", "weight", "multiply-adds", "mult-adds",
-          "multiply-add", "macs", "mac", "flops", "madds", "mults", "multiplications", "ops",
-          "features", "channels", "values", "numbers", "pixels", "images", "img/s", "points",
-          "elements", "activations", "neurons", "filters", "units", "epochs", "layers"}
+_NOUNS = {
+    "params",
+    "parameters",
+    "parameter",
+    "weights",
+    "weight",
+    "multiply-adds",
+    "mult-adds",
+    "multiply-add",
+    "macs",
+    "mac",
+    "flops",
+    "madds",
+    "mults",
+    "multiplications",
+    "ops",
+    "features",
+    "channels",
+    "values",
+    "numbers",
+    "pixels",
+    "images",
+    "img/s",
+    "points",
+    "elements",
+    "activations",
+    "neurons",
+    "filters",
+    "units",
+    "epochs",
+    "layers",
+}
 _SEP = "[,_' \u00a0\u2009\u202f]"
 _NUM_PLAIN = re.compile(r"^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$", re.IGNORECASE)
 _NUM_GROUPED = re.compile(rf"^\d{{1,3}}({_SEP}\d{{3}})+(\.\d*)?(e[+-]?\d+)?$", re.IGNORECASE)
@@ -147,17 +196,17 @@ def _read_tail(tail: str) -> tuple[float, str | None]:
     if not words:
         return 1.0, None
     low = words.lower()
-    for noun in sorted(_NOUNS, key=len, reverse=True):   # "23k params", "1.2M parameters"
+    for noun in sorted(_NOUNS, key=len, reverse=True):  # "23k params", "1.2M parameters"
         if low.endswith(noun):
             low = low[: -len(noun)].strip()
             break
     if not low:
         return 1.0, None
-    if low in _UNITS:                                   # "ms" is a millisecond before "m" is a million
+    if low in _UNITS:  # "ms" is a millisecond before "m" is a million
         return 1.0, low
     for mult in sorted(_MULTIPLIERS, key=len, reverse=True):
         if low.startswith(mult):
-            rest = low[len(mult):].strip()
+            rest = low[len(mult) :].strip()
             if not rest:
                 return _MULTIPLIERS[mult], None
             if rest in _UNITS:
@@ -213,6 +262,7 @@ def read_number(answer: Any) -> tuple[float, str | None]:
         raise Unreadable(f"{_a(type(answer).__name__)}, not one number")
     try:  # Fractions, Decimals and other number-like objects
         import numbers
+
         if isinstance(answer, numbers.Real):
             return float(answer), None
     except Exception:  # noqa: BLE001
@@ -250,9 +300,16 @@ class Number(_Expectation):
     accepted for 0.35. ``near``: ``[(wrong_value, hint), ...]`` for known plausible mistakes.
     """
 
-    def __init__(self, value: Any, rel: float = 0.0, abs: float = 0.0,
-                 form: str = "a number, e.g. 1234", unit: str | None = None,
-                 fraction: bool = False, near: Iterable[tuple[Any, str]] = ()) -> None:
+    def __init__(
+        self,
+        value: Any,
+        rel: float = 0.0,
+        abs: float = 0.0,
+        form: str = "a number, e.g. 1234",
+        unit: str | None = None,
+        fraction: bool = False,
+        near: Iterable[tuple[Any, str]] = (),
+    ) -> None:
         self._value = value
         self._cache: float | None = None
         self.rel, self.abs = float(rel), float(abs)
@@ -288,8 +345,12 @@ class Number(_Expectation):
                 return value / 100.0, f"(read {_fmt(value)} as {_fmt(value)}%) "
             return value, ""
         if fam is None:
-            if self._family and self._family[0] == "percent" and value <= 1.0 < math.fabs(want) \
-                    and self._close(value * 100.0, want):
+            if (
+                self._family
+                and self._family[0] == "percent"
+                and value <= 1.0 < math.fabs(want)
+                and self._close(value * 100.0, want)
+            ):
                 return value * 100.0, f"(read {_fmt(value)} as {_fmt(value * 100)}%) "
             return value, ""
         if self._family is None:
@@ -319,10 +380,14 @@ class Number(_Expectation):
         for near_value, hint in self.near:
             if self._close(got, float(_resolve(near_value))):
                 return False, note + hint
-        if self.rel < 0.005 and want != 0 and math.fabs(got / want - 1) < 0.005 \
-                and isinstance(answer, str) and re.search(r"[kmgb]|thousand|million|~|≈", answer, re.IGNORECASE):
-            return False, (f"{_fmt(got)} looks rounded; the question asks for {self.form} "
-                           "(give the exact value).")
+        if (
+            self.rel < 0.005
+            and want != 0
+            and math.fabs(got / want - 1) < 0.005
+            and isinstance(answer, str)
+            and re.search(r"[kmgb]|thousand|million|~|≈", answer, re.IGNORECASE)
+        ):
+            return False, (f"{_fmt(got)} looks rounded; the question asks for {self.form} (give the exact value).")
         return False, note + self._generic_hint(got, want)
 
     def _generic_hint(self, got: float, want: float) -> str:
@@ -332,8 +397,10 @@ class Number(_Expectation):
         ratio = got / want
         if ratio <= 0:
             return f"{shown} has the wrong sign." if ratio < 0 else f"{shown} is not it."
-        for factor, what in ((1000.0, "a factor of 1,000: check the unit or a missing thousand"),
-                             (100.0, "a factor of 100: a fraction versus a percentage?")):
+        for factor, what in (
+            (1000.0, "a factor of 1,000: check the unit or a missing thousand"),
+            (100.0, "a factor of 100: a fraction versus a percentage?"),
+        ):
             if math.fabs(ratio / factor - 1) < 0.02 or math.fabs(ratio * factor - 1) < 0.02:
                 return f"{shown} is off by {what}"
         if ratio >= 1.5:
@@ -383,8 +450,9 @@ def read_shape(answer: Any) -> tuple[int, ...]:
 class Shape(_Expectation):
     """A tensor shape. ``batch=True``: the first dimension is the batch (N, C, H, W)."""
 
-    def __init__(self, value: Any, batch: bool = True, form: str | None = None,
-                 near: Iterable[tuple[Any, str]] = ()) -> None:
+    def __init__(
+        self, value: Any, batch: bool = True, form: str | None = None, near: Iterable[tuple[Any, str]] = ()
+    ) -> None:
         self._value, self.batch = value, batch
         self._cache: tuple[int, ...] | None = None
         self.form = form or ("a shape such as (1, 16, 14, 14)" if batch else "a shape such as (16, 14, 14)")
@@ -417,19 +485,20 @@ class Shape(_Expectation):
         if len(got) != len(want):
             return f"{shown} has {len(got)} dimensions; the answer has {len(want)}."
         c = 1 if self.batch else 0
-        if len(want) == c + 3 and got[:c] == want[:c] and got[c:] == want[c + 1:] + want[c:c + 1] \
-                and got != want:
+        if len(want) == c + 3 and got[:c] == want[:c] and got[c:] == want[c + 1 :] + want[c : c + 1] and got != want:
             return f"{shown} puts the channels last; PyTorch's order is (N, C, H, W)."
         if len(want) > c:
             same_c = got[c] == want[c]
-            same_rest = got[c + 1:] == want[c + 1:]
+            same_rest = got[c + 1 :] == want[c + 1 :]
             if self.batch and got[0] != want[0] and same_c and same_rest:
                 return f"{shown}: the batch size is wrong."
             if same_rest and not same_c:
                 return f"{shown}: the number of channels ({got[c]}) is wrong; the spatial size is right."
             if same_c and not same_rest:
-                return (f"{shown}: the channels are right, the spatial size is not: "
-                        "each layer's output is (size + 2 x padding - kernel) // stride + 1.")
+                return (
+                    f"{shown}: the channels are right, the spatial size is not: "
+                    "each layer's output is (size + 2 x padding - kernel) // stride + 1."
+                )
         return f"{shown} is not it."
 
 
@@ -445,8 +514,13 @@ class Choice(_Expectation):
     """One of named options. ``correct``: a key, or several keys (any one of them is right, or
     the student may give them all as a list). ``options``: ``{key: (spellings...)}``."""
 
-    def __init__(self, correct: Any, options: dict[str, Sequence[str]],
-                 near: dict[str, str] | None = None, form: str | None = None) -> None:
+    def __init__(
+        self,
+        correct: Any,
+        options: dict[str, Sequence[str]],
+        near: dict[str, str] | None = None,
+        form: str | None = None,
+    ) -> None:
         self.correct = (correct,) if isinstance(correct, str) else tuple(correct)
         self.options = {k: tuple(v) if not isinstance(v, str) else (v,) for k, v in options.items()}
         missing_keys = [k for k in self.correct if k not in self.options]
@@ -488,8 +562,10 @@ class Choice(_Expectation):
                 wrong = [k for k in keys if k not in self.correct]
                 if wrong and wrong[0] in self.near:
                     return False, self.near[wrong[0]]
-                return False, (f"{len(set(keys) & set(self.correct))} of your {len(set(keys))} "
-                               "choices are right; not all of them, or not only them.")
+                return False, (
+                    f"{len(set(keys) & set(self.correct))} of your {len(set(keys))} "
+                    "choices are right; not all of them, or not only them."
+                )
             key = self._key(answer)
         except Unreadable as exc:
             return False, f"{exc}; expected {self.form}."
@@ -511,12 +587,14 @@ def _n_params(module: Any, ignore_bias: bool = False) -> int:
 
 def _is_conv_or_linear(mod: Any) -> bool:
     from torch import nn
+
     return isinstance(mod, (nn.modules.conv._ConvNd, nn.Linear, nn.Bilinear))
 
 
 def _n_biases(module: Any) -> int:
-    return sum(m.bias.numel() for m in module.modules()
-               if _is_conv_or_linear(m) and getattr(m, "bias", None) is not None)
+    return sum(
+        m.bias.numel() for m in module.modules() if _is_conv_or_linear(m) and getattr(m, "bias", None) is not None
+    )
 
 
 def _bias_names(module: Any) -> set[str]:
@@ -538,8 +616,11 @@ def _units(module: Any, ignore_bias: bool) -> list[list[Any]]:
     per submodule that owns any, in registration order."""
     units = []
     for mod in module.modules():
-        own = [p for name, p in mod.named_parameters(recurse=False)
-               if not (ignore_bias and name == "bias" and _is_conv_or_linear(mod))]
+        own = [
+            p
+            for name, p in mod.named_parameters(recurse=False)
+            if not (ignore_bias and name == "bias" and _is_conv_or_linear(mod))
+        ]
         skip = getattr(mod, "_non_persistent_buffers_set", set())
         own += [b for name, b in mod.named_buffers(recurse=False) if name not in skip and b is not None]
         if own:
@@ -559,6 +640,7 @@ def _pairings(src: Any, dst: Any, ignore_bias: bool) -> tuple[list[list[tuple[An
     single tensors are paired by shape. Returns ([], why) when some tensor has no partner.
     """
     import itertools
+
     a, b = _units(src, ignore_bias), _units(dst, ignore_bias)
 
     def sig(unit: list[Any]) -> tuple[tuple[int, ...], ...]:
@@ -577,8 +659,12 @@ def _pairings(src: Any, dst: Any, ignore_bias: bool) -> tuple[list[list[tuple[An
         keys = list(groups_a)
         orders = itertools.product(*(itertools.permutations(groups_b[k]) for k in keys))
         for order in itertools.islice(orders, _MAX_PAIRINGS):
-            pairing = [(ta, tb) for k, units_b in zip(keys, order)
-                       for ua, ub in zip(groups_a[k], units_b) for ta, tb in zip(ua, ub)]
+            pairing = [
+                (ta, tb)
+                for k, units_b in zip(keys, order)
+                for ua, ub in zip(groups_a[k], units_b)
+                for ta, tb in zip(ua, ub)
+            ]
             if not any(_same_pairing(pairing, seen) for seen in out):
                 out.append(pairing)
         return out, ""
@@ -597,8 +683,7 @@ def _pairings(src: Any, dst: Any, ignore_bias: bool) -> tuple[list[list[tuple[An
     for shape in sorted(set(ta_by) | set(tb_by)):
         la, lb = ta_by.get(shape, []), tb_by.get(shape, [])
         if len(la) != len(lb):
-            return [], (f"a tensor of shape {shape} has no partner "
-                        f"({len(lb)} in yours, {len(la)} in the reference)")
+            return [], (f"a tensor of shape {shape} has no partner ({len(lb)} in yours, {len(la)} in the reference)")
         pairs.extend(zip(la, lb))
     return [pairs], ""
 
@@ -609,6 +694,7 @@ def _same_pairing(p: list[tuple[Any, Any]], q: list[tuple[Any, Any]]) -> bool:
 
 def _apply(pairing: list[tuple[Any, Any]]) -> None:
     import torch
+
     with torch.no_grad():
         for ta, tb in pairing:
             tb.copy_(ta)
@@ -616,6 +702,7 @@ def _apply(pairing: list[tuple[Any, Any]]) -> None:
 
 def _zero_biases(module: Any) -> None:
     import torch
+
     with torch.no_grad():
         for mod in module.modules():
             if _is_conv_or_linear(mod) and getattr(mod, "bias", None) is not None:
@@ -626,6 +713,7 @@ def _randomize_norms(module: Any, gen: Any) -> None:
     """BatchNorm at initialisation is nearly the identity; give it weights that matter."""
     import torch
     from torch import nn
+
     with torch.no_grad():
         for mod in module.modules():
             if isinstance(mod, nn.modules.batchnorm._NormBase):
@@ -661,10 +749,17 @@ class Module(_Expectation):
     ``ignore_bias=True``: convolutions/linear layers with and without biases are both accepted.
     """
 
-    def __init__(self, reference_factory: Callable[[], Any], input_shape: Sequence[int],
-                 near: Iterable[tuple[Callable[[], Any], str]] = (), rtol: float = 1e-4,
-                 atol: float = 1e-5, ignore_bias: bool = False, form: str | None = None,
-                 seed: int = 0) -> None:
+    def __init__(
+        self,
+        reference_factory: Callable[[], Any],
+        input_shape: Sequence[int],
+        near: Iterable[tuple[Callable[[], Any], str]] = (),
+        rtol: float = 1e-4,
+        atol: float = 1e-5,
+        ignore_bias: bool = False,
+        form: str | None = None,
+        seed: int = 0,
+    ) -> None:
         self.reference_factory = reference_factory
         self.input_shape = tuple(input_shape)
         self.near = list(near)
@@ -674,6 +769,7 @@ class Module(_Expectation):
     # -- the answer -> an nn.Module we may modify ------------------------------------------------
     def _instantiate(self, answer: Any) -> Any:
         from torch import nn
+
         if isinstance(answer, nn.Module):
             try:
                 return copy.deepcopy(answer).cpu()
@@ -686,8 +782,9 @@ class Module(_Expectation):
             try:
                 obj = answer()
             except TypeError:
-                raise _NotYet(f"{name} needs arguments: pass an instance, e.g. {name}(64) with "
-                              "the sizes the question gives.") from None
+                raise _NotYet(
+                    f"{name} needs arguments: pass an instance, e.g. {name}(64) with the sizes the question gives."
+                ) from None
             except Exception as exc:  # noqa: BLE001
                 raise _NotYet(f"{name}() failed: {_one_line(exc)}") from None
             return obj.cpu()
@@ -695,24 +792,26 @@ class Module(_Expectation):
             try:
                 obj = answer()
             except TypeError:
-                raise _NotYet(f"{_short(answer)} needs arguments: pass an instance of your module; "
-                              f"expected {self.form}.") from None
+                raise _NotYet(
+                    f"{_short(answer)} needs arguments: pass an instance of your module; expected {self.form}."
+                ) from None
             except Exception as exc:  # noqa: BLE001
                 raise _NotYet(f"calling {_short(answer)} failed: {_one_line(exc)}") from None
             if isinstance(obj, nn.Module):
                 return obj.cpu()
-            raise _NotYet(f"{_short(answer)} returned a {type(obj).__name__}, not an nn.Module; "
-                          f"expected {self.form}.")
+            raise _NotYet(f"{_short(answer)} returned a {type(obj).__name__}, not an nn.Module; expected {self.form}.")
         raise _NotYet(f"{_a(type(answer).__name__)} is not an nn.Module; expected {self.form}.")
 
     def _input(self) -> Any:
         import torch
+
         gen = torch.Generator().manual_seed(self.seed)
         return torch.randn(self.input_shape, generator=gen)
 
     @staticmethod
     def _run(module: Any, x: Any) -> Any:
         import torch
+
         module.eval()
         with torch.no_grad():
             out = module(x)
@@ -722,10 +821,12 @@ class Module(_Expectation):
 
     def _close(self, a: Any, b: Any) -> bool:
         import torch
+
         return a.shape == b.shape and bool(torch.allclose(a, b, rtol=self.rtol, atol=self.atol))
 
     def _build_ref(self) -> Any:
         import torch
+
         gen = torch.Generator().manual_seed(self.seed + 1)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed + 1)
@@ -736,8 +837,10 @@ class Module(_Expectation):
     def _params_message(self, cand: Any, ref: Any) -> str:
         nc, nr = _n_params(cand, self.ignore_bias), _n_params(ref, self.ignore_bias)
         if nr == 0:
-            return (f"your module has {nc:,} parameters; the reference has none: this one needs no "
-                    "learned layers (it only rearranges, pools or pads its input).")
+            return (
+                f"your module has {nc:,} parameters; the reference has none: this one needs no "
+                "learned layers (it only rearranges, pools or pads its input)."
+            )
         head = f"your module has {nc:,} parameters, the reference {nr:,}"
         if self.ignore_bias:
             head += " (not counting biases)"
@@ -747,10 +850,11 @@ class Module(_Expectation):
             for (name_c, mc), (name_r, mr) in zip(kids_c, kids_r):
                 a, b = _n_params(mc, self.ignore_bias), _n_params(mr, self.ignore_bias)
                 if a != b:
+
                     def named(n: str) -> str:
                         return f"layer {n}" if n.isdigit() else n
-                    label = (named(name_c) if name_c == name_r
-                             else f"{named(name_c)} (the reference's {named(name_r)})")
+
+                    label = named(name_c) if name_c == name_r else f"{named(name_c)} (the reference's {named(name_r)})"
                     hint = ""
                     if not self.ignore_bias:
                         ba, bb = _n_biases(mc), _n_biases(mr)
@@ -768,6 +872,7 @@ class Module(_Expectation):
     def _compare(self, cand: Any, ref: Any, x: Any, out: Any) -> tuple[bool, str, Any]:
         """Stages against the reference. Returns (ok, message, reference output or None)."""
         import torch
+
         ref_out = self._run(ref, x)
         if tuple(out.shape) != tuple(ref_out.shape):
             msg = f"the output has shape {tuple(out.shape)}, expected {tuple(ref_out.shape)}"
@@ -784,8 +889,11 @@ class Module(_Expectation):
             if self._close(out, x):
                 return False, "your module returns its input unchanged: the layers are never used in forward.", ref_out
             if self._close(out, torch.relu(x)):
-                return False, ("your module returns relu(x): its convolutions are missing or never used "
-                               "in forward."), ref_out
+                return (
+                    False,
+                    ("your module returns relu(x): its convolutions are missing or never used in forward."),
+                    ref_out,
+                )
         nc, nr = _n_params(cand), _n_params(ref)
         if nc == 0 and nr > 0:
             return False, "your module has no parameters: the layers (convolutions) are missing.", ref_out
@@ -797,8 +905,7 @@ class Module(_Expectation):
             ref_out = self._run(ref, x)
         pairings, why = _pairings(ref, cand, self.ignore_bias)
         if not pairings:
-            return False, (f"the same number of parameters as the reference, but arranged "
-                           f"differently: {why}."), ref_out
+            return False, (f"the same number of parameters as the reference, but arranged differently: {why}."), ref_out
         for pairing in pairings:
             _apply(pairing)
             if self._close(self._run(cand, x), ref_out):
@@ -809,6 +916,7 @@ class Module(_Expectation):
 
     def _diagnose(self, cand: Any, ref: Any, x: Any, out: Any, ref_out: Any) -> str:
         import torch
+
         diff = float((out - ref_out).abs().max())
         # Does the output depend on the weights at all?
         saved = [p.detach().clone() for p in cand.parameters()]
@@ -820,21 +928,30 @@ class Module(_Expectation):
             for p, s in zip(cand.parameters(), saved):
                 p.copy_(s)
         if _n_params(cand) > 0 and _n_params(ref) > 0 and self._close(moved, out):
-            return ("with the reference's weights copied in, your output does not depend on the "
-                    "weights: the convolutions are never used in forward.")
+            return (
+                "with the reference's weights copied in, your output does not depend on the "
+                "weights: the convolutions are never used in forward."
+            )
         if self._passes_input(ref, x) and not self._passes_input(cand, x):
-            return ("with every weight set to zero the reference still passes its input through "
-                    "(y = F(x) + x) and yours gives a constant: the shortcut is missing.")
+            return (
+                "with every weight set to zero the reference still passes its input through "
+                "(y = F(x) + x) and yours gives a constant: the shortcut is missing."
+            )
         if self._affine(cand, x) and not self._affine(ref, x):
-            return ("your module is linear in its input (f(-x) and f(2x) follow from f(x)): the "
-                    "nonlinearity (ReLU) is missing.")
-        return (f"with the reference's weights copied in, your outputs differ from the reference's "
-                f"(largest difference {diff:.3g}): compare your forward with the description, step "
-                "by step (order of layers, activations, the shortcut, concatenation order).")
+            return (
+                "your module is linear in its input (f(-x) and f(2x) follow from f(x)): the "
+                "nonlinearity (ReLU) is missing."
+            )
+        return (
+            f"with the reference's weights copied in, your outputs differ from the reference's "
+            f"(largest difference {diff:.3g}): compare your forward with the description, step "
+            "by step (order of layers, activations, the shortcut, concatenation order)."
+        )
 
     def _passes_input(self, module: Any, x: Any) -> bool:
         """With all its parameters zero, does the output still depend on the input (a shortcut)?"""
         import torch
+
         zeroed = copy.deepcopy(module)
         with torch.no_grad():
             for p in zeroed.parameters():
@@ -844,17 +961,18 @@ class Module(_Expectation):
 
     def _affine(self, module: Any, x: Any) -> bool:
         import torch
+
         f0 = self._run(module, torch.zeros_like(x))
         f1 = self._run(module, x)
         f2 = self._run(module, 2 * x)
         fm = self._run(module, -x)
         scale = float(f1.abs().max()) + 1e-6
         tol = 1e-4 * scale + 1e-5
-        return (float((f2 - 2 * f1 + f0).abs().max()) <= tol
-                and float((f1 + fm - 2 * f0).abs().max()) <= tol)
+        return float((f2 - 2 * f1 + f0).abs().max()) <= tol and float((f1 + fm - 2 * f0).abs().max()) <= tol
 
     def _matches_near(self, answer_module: Any, factory: Callable[[], Any], x: Any) -> bool:
         import torch
+
         try:
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(self.seed + 2)
@@ -878,7 +996,8 @@ class Module(_Expectation):
 
     def check(self, answer: Any) -> tuple[bool, str]:
         import torch
-        with torch.random.fork_rng(devices=[]):   # the student's random state is left as it was
+
+        with torch.random.fork_rng(devices=[]):  # the student's random state is left as it was
             return self._check(answer)
 
     def _check(self, answer: Any) -> tuple[bool, str]:
@@ -895,17 +1014,19 @@ class Module(_Expectation):
         except Exception as exc:  # noqa: BLE001
             text = str(exc).lower()
             if "mat1 and mat2" in text:
-                hint = ("a linear layer's in_features must equal channels x height x width of what "
-                        "reaches it (after the flatten)")
+                hint = (
+                    "a linear layer's in_features must equal channels x height x width of what "
+                    "reaches it (after the flatten)"
+                )
             elif "sizes of tensors must match" in text:
-                hint = ("the tensors you concatenate or add differ in size: check each branch's "
-                        "padding and stride")
+                hint = "the tensors you concatenate or add differ in size: check each branch's padding and stride"
             elif "channel" in text or "shape" in text:
                 hint = "check that each layer's in_channels matches the channels it receives"
             else:
                 hint = "print x.shape after each step of forward to find where it breaks"
-            return False, (f"your module failed on an input of shape {self.input_shape}: "
-                           f"{_one_line(exc)}. Hint: {hint}.")
+            return False, (
+                f"your module failed on an input of shape {self.input_shape}: {_one_line(exc)}. Hint: {hint}."
+            )
         try:
             ok, message, _ = self._compare(cand, self._build_ref(), x, out)
         except _NotYet as exc:
@@ -921,8 +1042,7 @@ class Module(_Expectation):
 class Predicate(_Expectation):
     """Escape hatch: ``fn(answer) -> (ok, message)``; an exception means "Not yet" + ``form``."""
 
-    def __init__(self, fn: Callable[[Any], tuple[bool, str]], form: str = "an answer",
-                 reference: Any = None) -> None:
+    def __init__(self, fn: Callable[[Any], tuple[bool, str]], form: str = "an answer", reference: Any = None) -> None:
         self.fn, self.form, self._reference = fn, form, reference
 
     def reference(self) -> Any:
@@ -947,9 +1067,17 @@ class Exercise:
     at a time. ``reference()`` is the expected value (None for Module and Predicate).
     """
 
-    def __init__(self, key: str, expect: _Expectation, solution: str = "", setup: str = "",
-                 hints: Sequence[str] = (), wrong: Sequence[Any] = (), explanation: str = "",
-                 points: int = 1) -> None:
+    def __init__(
+        self,
+        key: str,
+        expect: _Expectation,
+        solution: str = "",
+        setup: str = "",
+        hints: Sequence[str] = (),
+        wrong: Sequence[Any] = (),
+        explanation: str = "",
+        points: int = 1,
+    ) -> None:
         self.key, self.expect = key, expect
         self.solution, self.setup = solution, setup
         self.hints = tuple(hints)
@@ -971,10 +1099,10 @@ class Exercise:
                     ok, message = self.expect.check(answer)
             except Exception:  # noqa: BLE001 - a bug in a check must never show a traceback
                 ok, message = False, f"this answer could not be checked; expected {self.form}."
-        message = " ".join(str(message or "").split())   # always one line
+        message = " ".join(str(message or "").split())  # always one line
         if not quiet:
             if ok:
-                note = re.match(r"\(read [^)]*\) ", message or "")   # "(read 35 as 35%) "
+                note = re.match(r"\(read [^)]*\) ", message or "")  # "(read 35 as 35%) "
                 text = (note.group(0) if note else "") + self.explanation if self.explanation else message
                 print("Correct: " + " ".join(text.split()))
             else:
@@ -992,8 +1120,10 @@ class Exercise:
             self._hints_shown += 1
             print(f"Hint {self._hints_shown} of {n}: {self.hints[self._hints_shown - 1]}")
         else:
-            print(f"No more hints: all {n} are shown above. The explanation is in the lesson, "
-                  "in the cells above this exercise.")
+            print(
+                f"No more hints: all {n} are shown above. The explanation is in the lesson, "
+                "in the cells above this exercise."
+            )
 
     def reference(self) -> Any:
         try:
@@ -1022,8 +1152,16 @@ def _namespace(lesson_module: ModuleType | None) -> dict[str, Any]:
     from torch import nn
 
     import cnnlessons as cl
-    ns: dict[str, Any] = {"torch": torch, "nn": nn, "F": F, "np": np, "cl": cl,
-                          "lesson": lesson_module, "__name__": "__exercise__"}
+
+    ns: dict[str, Any] = {
+        "torch": torch,
+        "nn": nn,
+        "F": F,
+        "np": np,
+        "cl": cl,
+        "lesson": lesson_module,
+        "__name__": "__exercise__",
+    }
     if lesson_module is not None:
         short = lesson_module.__name__.rsplit(".", 1)[-1]
         target = f"cnnlessons.models.{short}"
@@ -1035,8 +1173,7 @@ def _namespace(lesson_module: ModuleType | None) -> dict[str, Any]:
     return ns
 
 
-def run_code(code: str, lesson_module: ModuleType | None = None, setup: str = "",
-             label: str = "exercise") -> Any:
+def run_code(code: str, lesson_module: ModuleType | None = None, setup: str = "", label: str = "exercise") -> Any:
     """Run ``setup`` then ``code`` in a fresh lesson namespace; return the ``answer`` it defines."""
     ns = _namespace(lesson_module)
     if setup:

@@ -4,10 +4,11 @@ The models live in ``cnnlessons.models.alexnet_tricks``; here is what the notebo
 them: a fixed "moved" copy of the test set, the paper's PCA colour noise, the LRN measurement,
 dropout as an ensemble, test-time augmentation, and a per-seed plot.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -57,17 +58,23 @@ def rgb_pca(image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     The paper computes this covariance over all ImageNet training pixels; here over one image.
     """
     if image.ndim != 3 or image.shape[0] != 3:
-        raise ValueError(f"rgb_pca wants one RGB image of shape (3, H, W), got {tuple(image.shape)}; "
-                         "a grey digit (1, H, W) becomes RGB with image.repeat(3, 1, 1).")
-    pixels = image.reshape(3, -1).double()                  # 3 x H*W
-    cov = torch.cov(pixels)                                 # 3 x 3
-    vals, vecs = torch.linalg.eigh(cov)                     # ascending
-    vecs = vecs * torch.where(vecs.sum(0) < 0, -1.0, 1.0)   # an eigenvector's sign is arbitrary: sum >= 0
+        raise ValueError(
+            f"rgb_pca wants one RGB image of shape (3, H, W), got {tuple(image.shape)}; "
+            "a grey digit (1, H, W) becomes RGB with image.repeat(3, 1, 1)."
+        )
+    pixels = image.reshape(3, -1).double()  # 3 x H*W
+    cov = torch.cov(pixels)  # 3 x 3
+    vals, vecs = torch.linalg.eigh(cov)  # ascending
+    vecs = vecs * torch.where(vecs.sum(0) < 0, -1.0, 1.0)  # an eigenvector's sign is arbitrary: sum >= 0
     return vals.flip(0).clamp(min=0).float(), vecs.flip(1).float()
 
 
-def pca_color_augment(image: torch.Tensor, sigma: float = 0.1, generator: torch.Generator | None = None,
-                      alphas: torch.Tensor | None = None) -> torch.Tensor:
+def pca_color_augment(
+    image: torch.Tensor,
+    sigma: float = 0.1,
+    generator: torch.Generator | None = None,
+    alphas: torch.Tensor | None = None,
+) -> torch.Tensor:
     """The paper's colour noise: add sum_i alpha_i * lambda_i * p_i to every pixel, alpha_i ~ N(0, sigma^2).
 
     One RGB offset for the whole image, along the directions in which its colours vary most.
@@ -75,7 +82,7 @@ def pca_color_augment(image: torch.Tensor, sigma: float = 0.1, generator: torch.
     vals, vecs = rgb_pca(image)
     if alphas is None:
         alphas = torch.randn(3, generator=generator) * sigma
-    shift = vecs @ (alphas * vals)                          # 3: one RGB offset
+    shift = vecs @ (alphas * vals)  # 3: one RGB offset
     return image + shift.view(3, 1, 1)
 
 
@@ -93,7 +100,9 @@ def lrn_ratio(activations: torch.Tensor, lrn: nn.Module) -> torch.Tensor:
 
 
 @torch.no_grad()
-def dropout_ensemble(head: nn.Module, features: torch.Tensor, passes: int = 30, seed: int = 0) -> dict[str, torch.Tensor]:
+def dropout_ensemble(
+    head: nn.Module, features: torch.Tensor, passes: int = 30, seed: int = 0
+) -> dict[str, torch.Tensor]:
     """Eval-mode probabilities, the mean of ``passes`` dropout-sampled probabilities, and every sample's."""
     head.eval()
     p_eval = F.softmax(head(features), dim=1)
@@ -122,7 +131,7 @@ def tta_probs(model: nn.Module, images: torch.Tensor, batch: int = 250) -> tuple
     device = next(model.parameters()).device
     plain, tta = [], []
     for i in range(0, len(images), batch):
-        x = images[i:i + batch].to(device)
+        x = images[i : i + batch].to(device)
         views = [shifted(x, dy, dx) for dy, dx in ((0, 0), (-1, 0), (1, 0), (0, -1), (0, 1))]
         probs = [F.softmax(model(v), dim=1) for v in views]
         plain.append(probs[0])
@@ -150,12 +159,13 @@ def plot_seeds(results: Mapping[str, Sequence[float]], ylabel: str, title: str, 
         fig = ax.figure
     scale = 100 if percent else 1
     n_seeds = max(len(v) for v in results.values())
-    for i, (name, values) in enumerate(results.items()):
+    for i, values in enumerate(results.values()):
         vals = [scale * v for v in values]
         ax.bar(i, sum(vals) / len(vals), width=0.6, color="0.88", edgecolor="0.6")
         for s, v in enumerate(vals):
-            ax.plot(i + (s - (n_seeds - 1) / 2) * 0.12, v, "o", color=f"C{s}", ms=6,
-                    label=f"seed {s}" if i == 0 else None)
+            ax.plot(
+                i + (s - (n_seeds - 1) / 2) * 0.12, v, "o", color=f"C{s}", ms=6, label=f"seed {s}" if i == 0 else None
+            )
     lo = min(min(v) for v in results.values()) * scale
     hi = max(max(v) for v in results.values()) * scale
     pad = max((hi - lo) * 0.4, 0.5 if percent else 1e-3)
@@ -181,10 +191,12 @@ def lrn_knee(drop: float = 0.05, k: float = LRN_K, alpha: float = 1e-4, beta: fl
     return math.sqrt(((1 - drop) ** (-1 / beta) - 1) * k / alpha)
 
 
-def _paper_formula(x: torch.Tensor, k: float = LRN_K, n: int = 5, alpha: float = 1e-4, beta: float = LRN_BETA) -> torch.Tensor:
+def _paper_formula(
+    x: torch.Tensor, k: float = LRN_K, n: int = 5, alpha: float = 1e-4, beta: float = LRN_BETA
+) -> torch.Tensor:
     channels = x.shape[1]
     sq = F.pad(x.pow(2), (0, 0, 0, 0, n // 2, (n - 1) // 2))
-    window = sum(sq[:, j:j + channels] for j in range(n))
+    window = sum(sq[:, j : j + channels] for j in range(n))
     return x / (k + alpha * window) ** beta
 
 
@@ -193,9 +205,12 @@ def _check_paper_lrn(answer) -> tuple[bool, str]:
     if isinstance(answer, type):
         return False, "that is a class; give a layer (an instance), e.g. nn.LocalResponseNorm(size=..., ...)."
     if not isinstance(answer, nn.Module):
-        return False, "expected a layer (an nn.Module), e.g. answer = nn.LocalResponseNorm(size=..., alpha=..., beta=..., k=...)."
+        return (
+            False,
+            "expected a layer (an nn.Module), e.g. answer = nn.LocalResponseNorm(size=..., alpha=..., beta=..., k=...).",
+        )
     g = torch.Generator().manual_seed(0)
-    x = torch.relu(torch.randn(2, 12, 5, 5, generator=g)) * 40      # large activations: LRN matters
+    x = torch.relu(torch.randn(2, 12, 5, 5, generator=g)) * 40  # large activations: LRN matters
     with torch.no_grad():
         got = answer(x)
     want = _paper_formula(x)
@@ -203,14 +218,19 @@ def _check_paper_lrn(answer) -> tuple[bool, str]:
         return True, ""
     if isinstance(answer, nn.LocalResponseNorm):
         if answer.size != 5:
-            return False, f"size={answer.size}: the paper sums over n = 5 neighbouring channels (the channel itself included)."
+            return (
+                False,
+                f"size={answer.size}: the paper sums over n = 5 neighbouring channels (the channel itself included).",
+            )
         if answer.k != LRN_K:
             return False, f"k={answer.k}: PyTorch's default k is 1, the paper's is 2; pass k=2.0."
         if answer.beta != LRN_BETA:
             return False, f"beta={answer.beta}: the paper's beta is 0.75."
         if math.isclose(answer.alpha, 1e-4, rel_tol=1e-6):
-            return False, ("alpha=1e-4 normalizes too weakly: read the formula in nn.LocalResponseNorm's "
-                           "documentation; PyTorch divides its alpha by size before using it.")
+            return False, (
+                "alpha=1e-4 normalizes too weakly: read the formula in nn.LocalResponseNorm's "
+                "documentation; PyTorch divides its alpha by size before using it."
+            )
         return False, f"alpha={answer.alpha:g} does not give the paper's alpha of 1e-4 after PyTorch's own arithmetic."
     return False, "its output differs from the paper's formula b = a / (2 + 1e-4 * sum of a^2 over 5 channels)^0.75."
 
@@ -244,10 +264,21 @@ def _shift_gain(seed: int = 0) -> float:
     moved = shifted(x_test, 0, 3)
     acc = []
     for augment in (None, aug.RandomShift(3)):
-        torch.manual_seed(seed)                     # the same initial weights for both
+        torch.manual_seed(seed)  # the same initial weights for both
         model = small_cnn()
-        fit(model, (x, y), None, steps=150, batch_size=64, optimizer="adam", seed=seed, augment=augment,
-            device="cpu", live=False, progress=False)
+        fit(
+            model,
+            (x, y),
+            None,
+            steps=150,
+            batch_size=64,
+            optimizer="adam",
+            seed=seed,
+            augment=augment,
+            device="cpu",
+            live=False,
+            progress=False,
+        )
         acc.append(evaluate(model, (moved, y_test))[1])
     return 100 * (acc[1] - acc[0])
 
@@ -258,89 +289,133 @@ def _exercises():
     two_tower = 256 * (96 // 2) * 5 * 5 + 256
     ex1 = Exercise(
         "01.1",
-        Number(lambda: sum(p.numel() for p in nn.Conv2d(96, 256, 5, padding=2, groups=2).parameters()),
-               form="a whole number (exact), e.g. 123456",
-               near=[(256 * 96 * 25 + 256, "that is conv2 as one tower: with groups=2 each filter reads only half of the 96 channels."),
-                     (256 * 48 * 25, "add the biases: one per filter."),
-                     (256 * 96 * 25, "with groups=2 each filter reads only half of the 96 channels; and add one bias per filter."),
-                     (256 * 24 * 25 + 256, "groups=2 halves the input channels each filter reads once, not twice.")]),
+        Number(
+            lambda: sum(p.numel() for p in nn.Conv2d(96, 256, 5, padding=2, groups=2).parameters()),
+            form="a whole number (exact), e.g. 123456",
+            near=[
+                (
+                    256 * 96 * 25 + 256,
+                    "that is conv2 as one tower: with groups=2 each filter reads only half of the 96 channels.",
+                ),
+                (256 * 48 * 25, "add the biases: one per filter."),
+                (
+                    256 * 96 * 25,
+                    "with groups=2 each filter reads only half of the 96 channels; and add one bias per filter.",
+                ),
+                (256 * 24 * 25 + 256, "groups=2 halves the input channels each filter reads once, not twice."),
+            ],
+        ),
         solution="answer = sum(p.numel() for p in nn.Conv2d(96, 256, 5, padding=2, groups=2).parameters())",
-        hints=("Each of the 256 filters belongs to one tower and reads only that tower's 48 input channels.",
-               "Weights: 256 filters x 48 channels x 5 x 5; then one bias per filter."),
+        hints=(
+            "Each of the 256 filters belongs to one tower and reads only that tower's 48 input channels.",
+            "Weights: 256 filters x 48 channels x 5 x 5; then one bias per filter.",
+        ),
         wrong=(256 * 96 * 25 + 256, 256 * 48 * 25, 256 * 96 * 25, 256 * 24 * 25 + 256),
         explanation=f"256 filters x (48 x 5 x 5 weights + 1 bias) = {two_tower:,}: half of one tower's "
-                    f"{256 * 96 * 25 + 256:,}, because each GPU's 128 filters see only its own 48 channels.",
+        f"{256 * 96 * 25 + 256:,}, because each GPU's 128 filters see only its own 48 channels.",
     )
     ex2 = Exercise(
         "01.2",
-        Predicate(_check_paper_lrn, form="a layer: answer = nn.LocalResponseNorm(size=..., alpha=..., beta=..., k=...)"),
+        Predicate(
+            _check_paper_lrn, form="a layer: answer = nn.LocalResponseNorm(size=..., alpha=..., beta=..., k=...)"
+        ),
         solution="answer = nn.LocalResponseNorm(size=5, alpha=5 * 1e-4, beta=0.75, k=2.0)",
-        hints=("Open nn.LocalResponseNorm's documentation (or run help(nn.LocalResponseNorm)) and compare its "
-               "formula with the paper's: what happens to alpha?",
-               "PyTorch uses alpha / size where the paper uses alpha; its default k is 1, not 2."),
-        wrong=("answer = nn.LocalResponseNorm(size=5, alpha=1e-4, beta=0.75, k=2.0)",
-               "answer = nn.LocalResponseNorm(size=5, alpha=5e-4, beta=0.75)",
-               "answer = nn.LocalResponseNorm(size=5, alpha=1e-4 / 5, beta=0.75, k=2.0)",
-               "answer = nn.LocalResponseNorm(size=2, alpha=5e-4, beta=0.75, k=2.0)"),
+        hints=(
+            "Open nn.LocalResponseNorm's documentation (or run help(nn.LocalResponseNorm)) and compare its "
+            "formula with the paper's: what happens to alpha?",
+            "PyTorch uses alpha / size where the paper uses alpha; its default k is 1, not 2.",
+        ),
+        wrong=(
+            "answer = nn.LocalResponseNorm(size=5, alpha=1e-4, beta=0.75, k=2.0)",
+            "answer = nn.LocalResponseNorm(size=5, alpha=5e-4, beta=0.75)",
+            "answer = nn.LocalResponseNorm(size=5, alpha=1e-4 / 5, beta=0.75, k=2.0)",
+            "answer = nn.LocalResponseNorm(size=2, alpha=5e-4, beta=0.75, k=2.0)",
+        ),
         explanation="nn.LocalResponseNorm(5, alpha=5e-4, beta=0.75, k=2.0): PyTorch divides alpha by size, "
-                    "so the paper's 1e-4 is passed as 5 x 1e-4, and k must be set to 2 (PyTorch's default is 1).",
+        "so the paper's 1e-4 is passed as 5 x 1e-4, and k must be set to 2 (PyTorch's default is 1).",
     )
     ex3 = Exercise(
         "01.3",
-        Number(lambda: lrn_knee(0.05), rel=0.02, form="a number within 2%, e.g. 12.3",
-               near=[(lrn_knee(0.10), "that is where the output is 10% below the constant; the question asks for 5%."),
-                     (lrn_knee(0.05, alpha=1e-4 / 5), "that uses alpha / 5 (PyTorch's convention); the paper's formula uses alpha itself."),
-                     (lrn_knee(0.05, beta=1.0), "keep the exponent beta = 0.75: the ratio is (1 + alpha a^2 / k)^-beta."),
-                     (lrn_knee(0.05, k=1.0), "k is 2 in the paper (1 is PyTorch's default).")]),
+        Number(
+            lambda: lrn_knee(0.05),
+            rel=0.02,
+            form="a number within 2%, e.g. 12.3",
+            near=[
+                (lrn_knee(0.10), "that is where the output is 10% below the constant; the question asks for 5%."),
+                (
+                    lrn_knee(0.05, alpha=1e-4 / 5),
+                    "that uses alpha / 5 (PyTorch's convention); the paper's formula uses alpha itself.",
+                ),
+                (lrn_knee(0.05, beta=1.0), "keep the exponent beta = 0.75: the ratio is (1 + alpha a^2 / k)^-beta."),
+                (lrn_knee(0.05, k=1.0), "k is 2 in the paper (1 is PyTorch's default)."),
+            ],
+        ),
         solution="answer = (((1 - 0.05) ** (-1 / 0.75) - 1) * 2.0 / 1e-4) ** 0.5",
-        hints=("With one active channel the sum of squares is just a^2, so b = a / (k + alpha a^2)^beta, and "
-               "b / (a k^-beta) = (1 + alpha a^2 / k)^-beta.",
-               "Set (1 + alpha a^2 / k)^-beta = 0.95 and solve for a; check it with your layer from exercise 2."),
+        hints=(
+            "With one active channel the sum of squares is just a^2, so b = a / (k + alpha a^2)^beta, and "
+            "b / (a k^-beta) = (1 + alpha a^2 / k)^-beta.",
+            "Set (1 + alpha a^2 / k)^-beta = 0.95 and solve for a; check it with your layer from exercise 2.",
+        ),
         wrong=(lrn_knee(0.10), lrn_knee(0.05, alpha=1e-4 / 5), lrn_knee(0.05, beta=1.0), lrn_knee(0.05, k=1.0)),
         explanation=f"(1 + 1e-4 a^2 / 2)^-0.75 = 0.95 gives a = {lrn_knee(0.05):.1f}: activations need to be tens, "
-                    "not the ones of MNIST-scale nets, before the paper's LRN does more than multiply by 2^-0.75.",
+        "not the ones of MNIST-scale nets, before the paper's LRN does more than multiply by 2^-0.75.",
     )
     ex4 = Exercise(
         "01.4",
-        Number(lambda: _rf_pixels("overlap"), form="a whole number of pixels (side x side), e.g. 144",
-               near=[(_rf_by_formula("plain"), "that is the plain 2x2 pooling's window; each 3x3 pooling widens it more."),
-                     (81, "you stopped at the second convolution; the second pooling widens the window again."),
-                     (49, "7 x 7 is the size of the output map, not of the window one of its units sees."),
-                     (121, "count again: each 3x3 stride-2 pooling adds 2 x (the jump so far) to the side.")]),
+        Number(
+            lambda: _rf_pixels("overlap"),
+            form="a whole number of pixels (side x side), e.g. 144",
+            near=[
+                (_rf_by_formula("plain"), "that is the plain 2x2 pooling's window; each 3x3 pooling widens it more."),
+                (81, "you stopped at the second convolution; the second pooling widens the window again."),
+                (49, "7 x 7 is the size of the output map, not of the window one of its units sees."),
+                (121, "count again: each 3x3 stride-2 pooling adds 2 x (the jump so far) to the side."),
+            ],
+        ),
         solution="table = cl.trace(models.small_cnn(pool='overlap'), (1, 1, 28, 28))\n"
-                 "answer = next(r.rf for r in table.layers if r.path == 'features.7') ** 2",
-        hints=("A layer with kernel k adds (k - 1) x jump to the receptive field's side, and multiplies the "
-               "jump by its stride. Start from side 1, jump 1.",
-               "conv 3x3, pool 3x3 s2, conv 3x3, pool 3x3 s2; check with cl.trace (the RF column is the side)."),
+        "answer = next(r.rf for r in table.layers if r.path == 'features.7') ** 2",
+        hints=(
+            "A layer with kernel k adds (k - 1) x jump to the receptive field's side, and multiplies the "
+            "jump by its stride. Start from side 1, jump 1.",
+            "conv 3x3, pool 3x3 s2, conv 3x3, pool 3x3 s2; check with cl.trace (the RF column is the side).",
+        ),
         wrong=(_rf_by_formula("plain"), 81, 49, 121),
         explanation=f"side 3 -> 5 -> 9 -> 13, so {_rf_by_formula('overlap')} pixels, against "
-                    f"{_rf_by_formula('plain')} with 2x2 pooling: the overlapping net's units see more of the digit, "
-                    "one reason the pooling experiment cannot separate overlap from window size.",
+        f"{_rf_by_formula('plain')} with 2x2 pooling: the overlapping net's units see more of the digit, "
+        "one reason the pooling experiment cannot separate overlap from window size.",
     )
     ex5 = Exercise(
         "01.5",
-        Number(_shift_gain, abs=3.0, form="a number of percentage points within 3, e.g. 12.5 (negative if it lowers accuracy)",
-               near=[(0.0, "measure it: train both nets and evaluate them on the moved digits."),
-                     (1.0, "that is about the gain on the unmoved test digits; evaluate on lesson.shifted(x_test, 0, 3).")]),
+        Number(
+            _shift_gain,
+            abs=3.0,
+            form="a number of percentage points within 3, e.g. 12.5 (negative if it lowers accuracy)",
+            near=[
+                (0.0, "measure it: train both nets and evaluate them on the moved digits."),
+                (1.0, "that is about the gain on the unmoved test digits; evaluate on lesson.shifted(x_test, 0, 3)."),
+            ],
+        ),
         setup="",
         solution="x, y = cl.load_mnist('train', subset=1_000)\n"
-                 "x_test, y_test = cl.load_mnist('test', subset=2_000)\n"
-                 "moved = lesson.shifted(x_test, 0, 3)\n"
-                 "acc = []\n"
-                 "for augment in (None, cl.augment.RandomShift(3)):\n"
-                 "    torch.manual_seed(0)                  # the same initial weights for both\n"
-                 "    model = models.small_cnn()\n"
-                 "    cl.fit(model, (x, y), None, steps=150, batch_size=64, optimizer='adam', seed=0,\n"
-                 "           augment=augment, device='cpu', live=False, progress=False)\n"
-                 "    acc.append(cl.evaluate(model, (moved, y_test))[1])\n"
-                 "answer = 100 * (acc[1] - acc[0])",
-        hints=("Train two nets that differ only in augment=None against augment=cl.augment.RandomShift(3): "
-               "torch.manual_seed(0) right before building each, the same 150 steps with seed=0.",
-               "Evaluate both with cl.evaluate on (lesson.shifted(x_test, 0, 3), y_test) and subtract, in points."),
+        "x_test, y_test = cl.load_mnist('test', subset=2_000)\n"
+        "moved = lesson.shifted(x_test, 0, 3)\n"
+        "acc = []\n"
+        "for augment in (None, cl.augment.RandomShift(3)):\n"
+        "    torch.manual_seed(0)                  # the same initial weights for both\n"
+        "    model = models.small_cnn()\n"
+        "    cl.fit(model, (x, y), None, steps=150, batch_size=64, optimizer='adam', seed=0,\n"
+        "           augment=augment, device='cpu', live=False, progress=False)\n"
+        "    acc.append(cl.evaluate(model, (moved, y_test))[1])\n"
+        "answer = 100 * (acc[1] - acc[0])",
+        hints=(
+            "Train two nets that differ only in augment=None against augment=cl.augment.RandomShift(3): "
+            "torch.manual_seed(0) right before building each, the same 150 steps with seed=0.",
+            "Evaluate both with cl.evaluate on (lesson.shifted(x_test, 0, 3), y_test) and subtract, in points.",
+        ),
         wrong=(0.0, -10.0, 1.0, 60.0, 90.0),
         explanation="training on digits moved by up to 3 pixels gains tens of points on digits moved 3 pixels "
-                    "right: a network learns the invariances its training data shows it, and two max-pools do "
-                    "not give a 3-pixel shift for free.",
+        "right: a network learns the invariances its training data shows it, and two max-pools do "
+        "not give a 3-pixel shift for free.",
     )
     return ex1, ex2, ex3, ex4, ex5
 

@@ -11,6 +11,7 @@ Same budget means same number of images seen, not same wall time: a model that i
 image pays for it in the time column, not in accuracy. A short run ranks how fast each model
 starts; look at the curves and the spread over seeds before ranking anything.
 """
+
 from __future__ import annotations
 
 import html
@@ -155,8 +156,14 @@ class Shootout:
         head += ["test acc, end", "runs"]
         out = [tuple(head)]
         for r in self.rows:
-            cells = [r.name, f"{r.params:,}", f"{r.mult_adds / 1e6:.2f}M", f"{r.size_mb:.2f}",
-                     f"{r.images_per_s:,.0f}", f"{r.train_s:.2f}"]
+            cells = [
+                r.name,
+                f"{r.params:,}",
+                f"{r.mult_adds / 1e6:.2f}M",
+                f"{r.size_mb:.2f}",
+                f"{r.images_per_s:,.0f}",
+                f"{r.train_s:.2f}",
+            ]
             if early_step is not None:
                 cells.append(acc(r.early_acc, r.early_range, len(r.runs)) if r.early_acc is not None else "-")
             cells += [acc(r.test_acc, r.acc_range, len(r.runs)), str(len(r.runs))]
@@ -194,8 +201,11 @@ class Shootout:
         """
         import matplotlib.pyplot as plt  # only when drawing
 
-        labels = {"params": "parameters (log scale)", "mult_adds": "mult-adds per image (log scale)",
-                  "train_s": "training time in seconds (log scale)"}
+        labels = {
+            "params": "parameters (log scale)",
+            "mult_adds": "mult-adds per image (log scale)",
+            "train_s": "training time in seconds (log scale)",
+        }
         if x not in labels:
             raise ValueError(f"x={x!r}: choose one of {sorted(labels)}")
         if ax is None:
@@ -204,14 +214,18 @@ class Shootout:
             xv = getattr(r, x)
             lo, hi = r.acc_range
             yerr = [[100 * (r.test_acc - lo)], [100 * (hi - r.test_acc)]]
-            ax.errorbar([xv], [100 * r.test_acc], yerr=yerr if len(r.runs) > 1 else None, fmt="o",
-                        color=f"C{i % 10}", capsize=3)
+            ax.errorbar(
+                [xv], [100 * r.test_acc], yerr=yerr if len(r.runs) > 1 else None, fmt="o", color=f"C{i % 10}", capsize=3
+            )
             ax.annotate(r.name, (xv, 100 * r.test_acc), textcoords="offset points", xytext=(5, 4), fontsize=8)
         ax.set_xscale("log")
         ax.set_xlabel(labels[x])
         ax.set_ylabel("test accuracy (%)")
-        title = {"params": "Accuracy against size", "mult_adds": "Accuracy against compute",
-                 "train_s": "Accuracy against training time"}[x]
+        title = {
+            "params": "Accuracy against size",
+            "mult_adds": "Accuracy against compute",
+            "train_s": "Accuracy against training time",
+        }[x]
         ax.set_title(f"{title}" + (f"\n{self.budget}" if self.budget else ""), fontsize=10)
         ax.grid(True, alpha=0.3)
         return ax
@@ -259,11 +273,13 @@ def shootout(
     if not seeds:
         raise ValueError("seeds is empty: give at least one seed, e.g. seeds=(0,)")
     if early_step is not None and (eval_every is None or early_step % eval_every):
-        raise ValueError(f"early_step={early_step} needs eval_every dividing it (e.g. eval_every={early_step}): "
-                         "the test set is only measured every eval_every steps")
-    budget = (f"{steps} steps" if steps is not None else f"{epochs} epoch(s)") + \
-        f" of batch {batch_size} on {len(train[0]):,} training images, {optimizer}, " \
-        f"tested on {len(test[0]):,} images"
+        raise ValueError(
+            f"early_step={early_step} needs eval_every dividing it (e.g. eval_every={early_step}): "
+            "the test set is only measured every eval_every steps"
+        )
+    budget = (
+        f"{steps} steps" if steps is not None else f"{epochs} epoch(s)"
+    ) + f" of batch {batch_size} on {len(train[0]):,} training images, {optimizer}, tested on {len(test[0]):,} images"
     result = Shootout(budget=budget)
     for name in names:
         build = builders[name]
@@ -274,25 +290,64 @@ def shootout(
             params, mult_adds = count_model(model)
         row = Row(name, params, mult_adds, model_size_mb(model))
         if warmup_steps:
-            fit(build(), train, None, steps=warmup_steps, batch_size=batch_size, optimizer=optimizer, lr=lr,
-                device=device, live=False, progress=False)
+            fit(
+                build(),
+                train,
+                None,
+                steps=warmup_steps,
+                batch_size=batch_size,
+                optimizer=optimizer,
+                lr=lr,
+                device=device,
+                live=False,
+                progress=False,
+            )
         for seed in seeds:
             torch.manual_seed(seed)
             model = build()
-            hist = fit(model, train, test, epochs=epochs, steps=steps, batch_size=batch_size,
-                       optimizer=optimizer, lr=lr, seed=seed, device=device, live=False, progress=False,
-                       label=name, eval_every=eval_every)
+            hist = fit(
+                model,
+                train,
+                test,
+                epochs=epochs,
+                steps=steps,
+                batch_size=batch_size,
+                optimizer=optimizer,
+                lr=lr,
+                seed=seed,
+                device=device,
+                live=False,
+                progress=False,
+                label=name,
+                eval_every=eval_every,
+            )
             curve = [(int(st), float(a)) for st, a in zip(hist.eval_step, hist.test_acc)]
             losses = hist.step_loss
-            loss_curve = [(min(i + LOSS_WINDOW, len(losses)), statistics.mean(losses[i:i + LOSS_WINDOW]))
-                          for i in range(0, len(losses), LOSS_WINDOW)]
-            run = Run(name, seed, float(hist.final_test_acc), hist.images_per_s, hist.train_time,
-                      hist.steps, hist.images_seen, hist.device, curve, early_step, loss_curve)
+            loss_curve = [
+                (min(i + LOSS_WINDOW, len(losses)), statistics.mean(losses[i : i + LOSS_WINDOW]))
+                for i in range(0, len(losses), LOSS_WINDOW)
+            ]
+            run = Run(
+                name,
+                seed,
+                float(hist.final_test_acc),
+                hist.images_per_s,
+                hist.train_time,
+                hist.steps,
+                hist.images_seen,
+                hist.device,
+                curve,
+                early_step,
+                loss_curve,
+            )
             row.runs.append(run)
             if verbose:
                 early = f"step {early_step}: {100 * run.early_acc:6.2f}%  " if run.early_acc is not None else ""
-                print(f"{name:24s} seed {seed}: {early}end: {100 * run.test_acc:6.2f}%  "
-                      f"{run.images_per_s:7,.0f} images/s  {run.train_s:6.2f} s", flush=True)
+                print(
+                    f"{name:24s} seed {seed}: {early}end: {100 * run.test_acc:6.2f}%  "
+                    f"{run.images_per_s:7,.0f} images/s  {run.train_s:6.2f} s",
+                    flush=True,
+                )
             del model  # fit already handed the run's freed buffers back to the OS (CPU)
         result.rows.append(row)
     return result
@@ -312,25 +367,39 @@ def _mult_adds(name: str, side: int) -> int:
 
 exercise_1 = Exercise(
     "08.1",
-    Number(lambda: _mult_adds("NiN", 56) / _mult_adds("NiN", 28), rel=0.01, unit="x",
-           form="a ratio with two decimals, e.g. 1.23",
-           near=[(2.0, "that is the ratio of the sides; a convolution pays its weights once per output "
-                       "position, and the positions grow with the area."),
-                 (1.0, "that holds for the parameters, not for the mult-adds: every output position costs "
-                       "the weights once more."),
-                 (16.0, "that would be the sides to the fourth power; count output positions per layer.")]),
+    Number(
+        lambda: _mult_adds("NiN", 56) / _mult_adds("NiN", 28),
+        rel=0.01,
+        unit="x",
+        form="a ratio with two decimals, e.g. 1.23",
+        near=[
+            (
+                2.0,
+                "that is the ratio of the sides; a convolution pays its weights once per output "
+                "position, and the positions grow with the area.",
+            ),
+            (
+                1.0,
+                "that holds for the parameters, not for the mult-adds: every output position costs "
+                "the weights once more.",
+            ),
+            (16.0, "that would be the sides to the fourth power; count output positions per layer."),
+        ],
+    ),
     solution="from cnnlessons.models import MNIST_MODELS\n"
-             "model = MNIST_MODELS['NiN']()\n"
-             "big = cl.trace(model, (1, 1, 56, 56)).total_mult_adds\n"
-             "small = cl.trace(model, (1, 1, 28, 28)).total_mult_adds\n"
-             "answer = big / small",
-    hints=("Predict first: a convolution costs its weights once per output position. How many more positions "
-           "does a 56 x 56 image give?",
-           "Measure: cl.trace(model, (1, 1, 56, 56)).total_mult_adds over the same at 28 x 28."),
+    "model = MNIST_MODELS['NiN']()\n"
+    "big = cl.trace(model, (1, 1, 56, 56)).total_mult_adds\n"
+    "small = cl.trace(model, (1, 1, 28, 28)).total_mult_adds\n"
+    "answer = big / small",
+    hints=(
+        "Predict first: a convolution costs its weights once per output position. How many more positions "
+        "does a 56 x 56 image give?",
+        "Measure: cl.trace(model, (1, 1, 56, 56)).total_mult_adds over the same at 28 x 28.",
+    ),
     wrong=(2.0, 1.0, 16.0),
     explanation="4.00x: NiN is all convolutions and pooling, ending in global average pooling, so every layer's "
-                "output positions, and its mult-adds, grow with the image area, while its parameters stay "
-                "the same. Models with a fixed-size fully connected layer cannot even take a 56 x 56 image.",
+    "output positions, and its mult-adds, grow with the image area, while its parameters stay "
+    "the same. Models with a fixed-size fully connected layer cannot even take a 56 x 56 image.",
 )
 
 
@@ -342,19 +411,30 @@ def _linear_fraction(name: str) -> float:
 
 exercise_2 = Exercise(
     "08.2",
-    Number(lambda: _linear_fraction("AlexNet"), abs=0.0005, fraction=True,
-           form="a fraction with three decimals, e.g. 0.123 (or 12.3%)",
-           near=[(lambda: 1 - _linear_fraction("AlexNet"), "that is the share of everything else (the "
-                  "convolutions); the question asks for the fully connected (nn.Linear) layers.")]),
+    Number(
+        lambda: _linear_fraction("AlexNet"),
+        abs=0.0005,
+        fraction=True,
+        form="a fraction with three decimals, e.g. 0.123 (or 12.3%)",
+        near=[
+            (
+                lambda: 1 - _linear_fraction("AlexNet"),
+                "that is the share of everything else (the "
+                "convolutions); the question asks for the fully connected (nn.Linear) layers.",
+            )
+        ],
+    ),
     solution="from cnnlessons.models import MNIST_MODELS\n"
-             "model = MNIST_MODELS['AlexNet']()\n"
-             "fc = sum(p.numel() for m in model.modules() if isinstance(m, nn.Linear) for p in m.parameters())\n"
-             "answer = fc / sum(p.numel() for p in model.parameters())",
-    hints=("Loop over model.modules(), keep those that are nn.Linear, and add up their parameters (biases too).",
-           "Divide by the model's total parameter count."),
+    "model = MNIST_MODELS['AlexNet']()\n"
+    "fc = sum(p.numel() for m in model.modules() if isinstance(m, nn.Linear) for p in m.parameters())\n"
+    "answer = fc / sum(p.numel() for p in model.parameters())",
+    hints=(
+        "Loop over model.modules(), keep those that are nn.Linear, and add up their parameters (biases too).",
+        "Divide by the model's total parameter count.",
+    ),
     wrong=(0.643, 0.5, 0.9),
     explanation="AlexNet (MNIST)'s fully connected layers hold about a third of its weights but use each "
-                "only once per image, which is why it does the fewest mult-adds per parameter.",
+    "only once per image, which is why it does the fewest mult-adds per parameter.",
 )
 
 
@@ -374,8 +454,10 @@ def _check_small_cnn(answer: Any, max_params: int = 15_000, floor: float = 0.93)
         return False, "it has no nn.Conv2d: the exercise asks for a convolutional network."
     n = sum(p.numel() for p in model.parameters())
     if n > max_params:
-        return False, (f"{n:,} parameters is over the budget of {max_params:,}: fewer channels, or a smaller "
-                       "fully connected layer (pool more before it).")
+        return False, (
+            f"{n:,} parameters is over the budget of {max_params:,}: fewer channels, or a smaller "
+            "fully connected layer (pool more before it)."
+        )
     model.eval()
     try:
         with torch.no_grad():
@@ -386,31 +468,37 @@ def _check_small_cnn(answer: Any, max_params: int = 15_000, floor: float = 0.93)
         shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
         return False, f"a batch of 3 images should give 3 x 10 scores, got {shape}."
     train, test = load_mnist("train", subset=10_000), load_mnist("test", subset=1_000)
-    fit(model, train, None, steps=300, batch_size=64, optimizer="adam", seed=0, device="cpu", live=False,
-        progress=False)
+    fit(
+        model, train, None, steps=300, batch_size=64, optimizer="adam", seed=0, device="cpu", live=False, progress=False
+    )
     acc = evaluate(model, test)[1]
     if acc < floor:
-        return False, (f"{n:,} parameters, but after 300 Adam steps it reaches {acc:.1%} on 1,000 test images, "
-                       f"under {floor:.0%}: it needs enough channels and a way to see the whole digit.")
+        return False, (
+            f"{n:,} parameters, but after 300 Adam steps it reaches {acc:.1%} on 1,000 test images, "
+            f"under {floor:.0%}: it needs enough channels and a way to see the whole digit."
+        )
     return True, f"{n:,} parameters and {acc:.1%} after 300 steps."
 
 
 exercise_3 = Exercise(
     "08.3",
-    Predicate(_check_small_cnn, form="an nn.Module: a CNN with at most 15,000 parameters (N x 1 x 28 x 28 -> "
-                                     "N x 10)"),
+    Predicate(_check_small_cnn, form="an nn.Module: a CNN with at most 15,000 parameters (N x 1 x 28 x 28 -> N x 10)"),
     solution="answer = nn.Sequential(\n"
-             "    nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),   # 8 x 14 x 14\n"
-             "    nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # 16 x 7 x 7\n"
-             "    nn.Flatten(), nn.Linear(16 * 7 * 7, 10))",
-    hints=("TinyCNN has 20,538 parameters, most in its fully connected layers: where can you save?",
-           "Two small convolutions (8 and 16 channels) with 2x2 pools, then one nn.Linear(16 * 7 * 7, 10): "
-           "about 9,100 parameters."),
-    wrong=("from cnnlessons.models import MNIST_MODELS\nanswer = MNIST_MODELS['TinyCNN']()",
-           "answer = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))",
-           "answer = nn.Sequential(nn.Conv2d(1, 4, 3), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 10))"),
+    "    nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),   # 8 x 14 x 14\n"
+    "    nn.Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # 16 x 7 x 7\n"
+    "    nn.Flatten(), nn.Linear(16 * 7 * 7, 10))",
+    hints=(
+        "TinyCNN has 20,538 parameters, most in its fully connected layers: where can you save?",
+        "Two small convolutions (8 and 16 channels) with 2x2 pools, then one nn.Linear(16 * 7 * 7, 10): "
+        "about 9,100 parameters.",
+    ),
+    wrong=(
+        "from cnnlessons.models import MNIST_MODELS\nanswer = MNIST_MODELS['TinyCNN']()",
+        "answer = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))",
+        "answer = nn.Sequential(nn.Conv2d(1, 4, 3), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 10))",
+    ),
     explanation="a CNN under 15,000 parameters that still reaches 93% within 300 steps. Enter it in the race: "
-                "lesson.shootout(['mine'], train, test, models={'mine': lambda: copy.deepcopy(answer)}, **budget).",
+    "lesson.shootout(['mine'], train, test, models={'mine': lambda: copy.deepcopy(answer)}, **budget).",
 )
 
 
@@ -422,25 +510,40 @@ def _size_kb(name: str, bytes_per_number: int | None = None, params_only: bool =
 
 exercise_4 = Exercise(
     "08.4",
-    Number(lambda: _size_kb("SqueezeNet"), rel=0.005, unit="KB",
-           form="kilobytes (1 KB = 1,000 bytes), a whole number, e.g. 123 KB",
-           near=[(lambda: _size_kb("SqueezeNet", params_only=True),
-                  "that counts the parameters only; the saved file also holds BatchNorm's running mean and "
-                  "variance (buffers): look at model.state_dict()."),
-                 (lambda: _size_kb("SqueezeNet") / 2,
-                  "that is float16 (2 bytes a number); the question asks for float32 (4 bytes)."),
-                 (lambda: _size_kb("SqueezeNet") * 1e3 / 2**10,
-                  "that is in KiB (1,024 bytes); the question's KB is 1,000 bytes.")]),
+    Number(
+        lambda: _size_kb("SqueezeNet"),
+        rel=0.005,
+        unit="KB",
+        form="kilobytes (1 KB = 1,000 bytes), a whole number, e.g. 123 KB",
+        near=[
+            (
+                lambda: _size_kb("SqueezeNet", params_only=True),
+                "that counts the parameters only; the saved file also holds BatchNorm's running mean and "
+                "variance (buffers): look at model.state_dict().",
+            ),
+            (
+                lambda: _size_kb("SqueezeNet") / 2,
+                "that is float16 (2 bytes a number); the question asks for float32 (4 bytes).",
+            ),
+            (
+                lambda: _size_kb("SqueezeNet") * 1e3 / 2**10,
+                "that is in KiB (1,024 bytes); the question's KB is 1,000 bytes.",
+            ),
+        ],
+    ),
     solution="from cnnlessons.models import MNIST_MODELS\n"
-             "state = MNIST_MODELS['SqueezeNet']().state_dict()\n"
-             "answer = sum(t.numel() * t.element_size() for t in state.values()) / 1e3",
-    hints=("torch.save(model.state_dict()) writes every tensor of the state_dict: parameters and buffers.",
-           "Add t.numel() * t.element_size() over model.state_dict().values(), then divide by 1,000."),
+    "state = MNIST_MODELS['SqueezeNet']().state_dict()\n"
+    "answer = sum(t.numel() * t.element_size() for t in state.values()) / 1e3",
+    hints=(
+        "torch.save(model.state_dict()) writes every tensor of the state_dict: parameters and buffers.",
+        "Add t.numel() * t.element_size() over model.state_dict().values(), then divide by 1,000.",
+    ),
     wrong=(344.6, 174.0, 339.8),  # parameters only, float16, KiB (for the model of 2026-12)
     explanation="4 bytes for every number in the state_dict, BatchNorm's running statistics (and its counter of "
-                "batches, an int64) included: the size on disk is about 4 bytes per parameter, a little more "
-                "with BatchNorm.",
+    "batches, an int64) included: the size on disk is about 4 bytes per parameter, a little more "
+    "with BatchNorm.",
 )
+
 
 # ---------------------------------------------------------------------------------------------
 # The full comparison from the command line (the README's tables):
@@ -494,20 +597,28 @@ def main(argv: Sequence[str] | None = None) -> Shootout:
     test = load_mnist("test", subset=args.test_subset)
     names = args.names.split(",") if args.names else None
     seeds = tuple(int(s) for s in args.seeds.split(","))
-    result = shootout(names, train, test, steps=args.steps, epochs=args.epochs, batch_size=args.batch_size,
-                      seeds=seeds, device=device)
+    result = shootout(
+        names, train, test, steps=args.steps, epochs=args.epochs, batch_size=args.batch_size, seeds=seeds, device=device
+    )
     print(result)
     if args.out:
         minutes = (dt.datetime.now(dt.timezone.utc) - start).total_seconds() / 60
-        text = [f"# Architecture shootout on {device.type.upper()}", "",
-                f"Measured {start:%Y-%m-%d %H:%M} UTC on {machine} (at start), {minutes:.1f} min in all.", "",
-                f"Budget: {result.budget}; Adam (lr 1e-3), the same random seeds for every model "
-                "(accuracy: mean over the runs, one per seed, range in brackets). images/s counts training "
-                "steps only.",
-                "Parameters and mult-adds per image from `cl.trace` (torchinfo's conventions); size = "
-                "float32 state_dict in MB (10^6 bytes).", "",
-                f"Command: `python -m cnnlessons.lessons.architecture_shootout {' '.join(argv or [])}`", "",
-                result.to_markdown(), ""]
+        text = [
+            f"# Architecture shootout on {device.type.upper()}",
+            "",
+            f"Measured {start:%Y-%m-%d %H:%M} UTC on {machine} (at start), {minutes:.1f} min in all.",
+            "",
+            f"Budget: {result.budget}; Adam (lr 1e-3), the same random seeds for every model "
+            "(accuracy: mean over the runs, one per seed, range in brackets). images/s counts training "
+            "steps only.",
+            "Parameters and mult-adds per image from `cl.trace` (torchinfo's conventions); size = "
+            "float32 state_dict in MB (10^6 bytes).",
+            "",
+            f"Command: `python -m cnnlessons.lessons.architecture_shootout {' '.join(argv or [])}`",
+            "",
+            result.to_markdown(),
+            "",
+        ]
         Path(args.out).write_text("\n".join(text))
         print(f"wrote {args.out}")
     return result

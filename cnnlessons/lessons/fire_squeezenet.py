@@ -4,6 +4,7 @@ The notebook trains ``models.mnist_squeezenet`` at several squeeze ratios and sh
 filters (one knob at a time, as the paper did) and with the three bypass variants; the widget
 (``cnnlessons.widgets.fire_squeezenet``) browses the results it returns.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -32,8 +33,20 @@ def train_squeezenet(
     finish settled and settings compare more steadily than at a constant rate."""
     from ..train import evaluate, fit
 
-    fit(model, train_data, None, steps=steps, batch_size=batch_size, optimizer="adam", lr=lr, schedule="onecycle",
-        seed=seed, device=device, live=False, progress=False)
+    fit(
+        model,
+        train_data,
+        None,
+        steps=steps,
+        batch_size=batch_size,
+        optimizer="adam",
+        lr=lr,
+        schedule="onecycle",
+        seed=seed,
+        device=device,
+        live=False,
+        progress=False,
+    )
     return evaluate(model, test_data, device=device)[1]
 
 
@@ -66,8 +79,7 @@ def run_grid(
         rows.append({**setting, "params": params, "acc": accs})
         if verbose:
             text = ", ".join(f"{k}={v}" for k, v in setting.items())
-            print(f"{text:42s} {params:7,d} parameters, test accuracy per seed: "
-                  + " ".join(f"{a:.2f}" for a in accs))
+            print(f"{text:42s} {params:7,d} parameters, test accuracy per seed: " + " ".join(f"{a:.2f}" for a in accs))
     return rows
 
 
@@ -81,12 +93,21 @@ def _fire_weights() -> int:
 
 exercise_1 = Exercise(
     "05.1",
-    Number(_fire_weights, form="a whole number, e.g. 1234", near=[
-        (128 * 16 + 16 * 64 + 9 * 16 * 64 + 16 + 64 + 64, "the question asks for weights only: leave out the biases."),
-        (128 * 16 + 128 * 64 + 9 * 128 * 64, "both expand convolutions read the 16 squeezed channels, not the "
-                                              "128 input channels."),
-        (128 * 16 + 9 * 16 * 64, "you left out the 1x1 expand convolution (16 x 64 weights)."),
-    ]),
+    Number(
+        _fire_weights,
+        form="a whole number, e.g. 1234",
+        near=[
+            (
+                128 * 16 + 16 * 64 + 9 * 16 * 64 + 16 + 64 + 64,
+                "the question asks for weights only: leave out the biases.",
+            ),
+            (
+                128 * 16 + 128 * 64 + 9 * 128 * 64,
+                "both expand convolutions read the 16 squeezed channels, not the 128 input channels.",
+            ),
+            (128 * 16 + 9 * 16 * 64, "you left out the 1x1 expand convolution (16 x 64 weights)."),
+        ],
+    ),
     solution="answer = 128 * 16 + 16 * 64 + 3 * 3 * 16 * 64",
     hints=(
         "Three convolutions: squeeze 1x1 (128 -> 16), expand 1x1 (16 -> 64), expand 3x3 (16 -> 64).",
@@ -130,7 +151,7 @@ class _FireExpandFromInput(nn.Module):
         return torch.cat([torch.relu(self.expand1x1(x)), torch.relu(self.expand3x3(x))], dim=1)
 
 
-_FIRE_CODE = '''
+_FIRE_CODE = """
 class YourFire(nn.Module):
     def __init__(self, inplanes, squeeze, e1x1, e3x3):
         super().__init__()
@@ -141,14 +162,20 @@ class YourFire(nn.Module):
     def forward(self, x):
         s = torch.relu(self.squeeze(x))
         return torch.cat([torch.relu(self.expand1x1(s)), torch.relu(self.expand3x3(s))], dim=1)
-'''
+"""
 
 exercise_2 = Exercise(
     "05.2",
-    Module(lambda: Fire(96, 16, 64, 64), (2, 96, 14, 14), ignore_bias=True, near=[
-        (_FireNoReLU, "a Fire module has a ReLU after the squeeze and after each expand convolution."),
-        (_FireNoSqueezeReLU, "add the ReLU after the squeeze convolution too."),
-    ], form="an nn.Module instance, e.g. YourFire(96, 16, 64, 64)"),
+    Module(
+        lambda: Fire(96, 16, 64, 64),
+        (2, 96, 14, 14),
+        ignore_bias=True,
+        near=[
+            (_FireNoReLU, "a Fire module has a ReLU after the squeeze and after each expand convolution."),
+            (_FireNoSqueezeReLU, "add the ReLU after the squeeze convolution too."),
+        ],
+        form="an nn.Module instance, e.g. YourFire(96, 16, 64, 64)",
+    ),
     solution=_FIRE_CODE + "answer = YourFire(96, 16, 64, 64)",
     hints=(
         "Three convolutions: squeeze 1x1 (96 -> 16), then two expand convolutions that both read the "
@@ -161,7 +188,7 @@ exercise_2 = Exercise(
         "answer = nn.Conv2d(96, 128, kernel_size=3, padding=1)",
     ),
     explanation="squeeze (1x1) -> ReLU -> [expand 1x1 | expand 3x3] -> ReLU -> concatenate: 128 channels, "
-                "the same size as the input.",
+    "the same size as the input.",
 )
 
 
@@ -186,7 +213,9 @@ class _BypassBeforeReLU(nn.Module):
         return torch.relu(torch.cat([f.expand1x1(s), f.expand3x3(s)], dim=1) + x)
 
 
-_BYPASS_CODE = _FIRE_CODE + '''
+_BYPASS_CODE = (
+    _FIRE_CODE
+    + """
 
 class YourFireBypass(nn.Module):
     def __init__(self):
@@ -195,14 +224,21 @@ class YourFireBypass(nn.Module):
 
     def forward(self, x):
         return self.fire(x) + x          # 128 channels in, 128 out: the input is added as it is
-'''
+"""
+)
 
 exercise_3 = Exercise(
     "05.3",
-    Module(_fire_with_bypass, (2, 128, 7, 7), ignore_bias=True, near=[
-        (_fire_no_bypass, "the module never adds its input: a simple bypass returns fire(x) + x."),
-        (_BypassBeforeReLU, "add x to the Fire module's output, after its ReLUs and the concatenation."),
-    ], form="an nn.Module instance, e.g. YourFireBypass()"),
+    Module(
+        _fire_with_bypass,
+        (2, 128, 7, 7),
+        ignore_bias=True,
+        near=[
+            (_fire_no_bypass, "the module never adds its input: a simple bypass returns fire(x) + x."),
+            (_BypassBeforeReLU, "add x to the Fire module's output, after its ReLUs and the concatenation."),
+        ],
+        form="an nn.Module instance, e.g. YourFireBypass()",
+    ),
     solution=_BYPASS_CODE + "answer = YourFireBypass()",
     setup="",
     hints=(
@@ -225,10 +261,16 @@ def _complex_bypass_extra() -> int:
 
 exercise_4 = Exercise(
     "05.4",
-    Number(_complex_bypass_extra, form="a whole number, e.g. 123456", near=[
-        (96 * 128 + 128 * 256 + 256 * 384 + 384 * 512, "each 1x1 bypass convolution also has one bias per "
-                                                      "output channel."),
-    ]),
+    Number(
+        _complex_bypass_extra,
+        form="a whole number, e.g. 123456",
+        near=[
+            (
+                96 * 128 + 128 * 256 + 256 * 384 + 384 * 512,
+                "each 1x1 bypass convolution also has one bias per output channel.",
+            ),
+        ],
+    ),
     solution="answer = sum(c_in * c_out + c_out for c_in, c_out in [(96, 128), (128, 256), (256, 384), (384, 512)])",
     hints=(
         "In SqueezeNet 1.0 the channels change at Fire2 (96 -> 128), Fire4 (128 -> 256), Fire6 (256 -> 384) "
@@ -237,8 +279,8 @@ exercise_4 = Exercise(
     ),
     wrong=(96 * 128 + 128 * 256 + 256 * 384 + 384 * 512, 128 * 128 + 256 * 256 + 384 * 384 + 512 * 512, 8_352),
     explanation="four 1x1 convolutions (96->128, 128->256, 256->384, 384->512) with biases: about 27% more "
-                "parameters than SqueezeNet 1.0's. The paper's table lists 7.7 MB against 4.8 MB, a larger "
-                "increase; its complex-bypass layout or storage must differ from this count.",
+    "parameters than SqueezeNet 1.0's. The paper's table lists 7.7 MB against 4.8 MB, a larger "
+    "increase; its complex-bypass layout or storage must differ from this count.",
 )
 
 
@@ -252,11 +294,18 @@ def _final_conv_share() -> float:
 
 exercise_5 = Exercise(
     "05.5",
-    Number(_final_conv_share, abs=0.01, fraction=True, form="a fraction with two decimals, e.g. 0.12 (or 12%)",
-           near=[(512 * 1000 / 1_235_496 / 10, "off by a factor of ten: conv10 has 512 x 1000 weights.")]),
-    solution=("net = models.squeezenet1_1()\n"
-              "answer = sum(p.numel() for p in net.classifier[1].parameters()) / "
-              "sum(p.numel() for p in net.parameters())"),
+    Number(
+        _final_conv_share,
+        abs=0.01,
+        fraction=True,
+        form="a fraction with two decimals, e.g. 0.12 (or 12%)",
+        near=[(512 * 1000 / 1_235_496 / 10, "off by a factor of ten: conv10 has 512 x 1000 weights.")],
+    ),
+    solution=(
+        "net = models.squeezenet1_1()\n"
+        "answer = sum(p.numel() for p in net.classifier[1].parameters()) / "
+        "sum(p.numel() for p in net.parameters())"
+    ),
     hints=(
         "SqueezeNet has no fully connected layer; its last layer, conv10, is a 1x1 convolution from 512 "
         "channels to the 1,000 classes.",
@@ -265,7 +314,7 @@ exercise_5 = Exercise(
     ),
     wrong=(0.05, 0.9, 0.25),
     explanation="conv10 (512 x 1,000 weights + 1,000 biases) holds about two fifths of SqueezeNet 1.1: "
-                "with eight Fire modules this small, the classifier is the largest single layer.",
+    "with eight Fire modules this small, the classifier is the largest single layer.",
 )
 
 __all__ = ["train_squeezenet", "run_grid", "exercise_1", "exercise_2", "exercise_3", "exercise_4", "exercise_5"]

@@ -4,6 +4,7 @@ the lesson's exercises.
 The formulas here are the ones the notebook sets against the tracer; the exercises compute
 their answers from them (or from a model), never from a typed-in number.
 """
+
 from __future__ import annotations
 
 import torch
@@ -15,8 +16,10 @@ from ._checks import Exercise, Module, Number
 def linear_from_conv1x1(conv: nn.Conv2d) -> nn.Linear:
     """The nn.Linear that computes what the 1x1 convolution ``conv`` computes at each pixel."""
     if not isinstance(conv, nn.Conv2d) or conv.kernel_size != (1, 1) or conv.groups != 1:
-        raise ValueError(f"expected an nn.Conv2d with kernel_size=1 and groups=1, got {conv!r}: only an "
-                         f"ungrouped 1x1 convolution is a per-pixel linear layer")
+        raise ValueError(
+            f"expected an nn.Conv2d with kernel_size=1 and groups=1, got {conv!r}: only an "
+            f"ungrouped 1x1 convolution is a per-pixel linear layer"
+        )
     linear = nn.Linear(conv.in_channels, conv.out_channels, bias=conv.bias is not None)
     with torch.no_grad():
         linear.weight.copy_(conv.weight.reshape(conv.out_channels, conv.in_channels))  # out x in x 1 x 1 -> out x in
@@ -107,81 +110,125 @@ def _params(module: nn.Module) -> int:
 
 exercise_1 = Exercise(
     "03.1",
-    Number(lambda: _params(nn.Conv2d(160, 48, kernel_size=1)), form="a whole number, e.g. 1234",
-           near=[(160 * 48, "that is the weights only: add one bias per output channel"),
-                 (160 * 48 * 9 + 48, "that is a 3x3 kernel; a 1x1 kernel has one weight per channel pair"),
-                 (160 + 48, "you added the channel counts: each output channel has one weight per input channel"),
-                 (160 * 48 * 28 * 28 + 48, "the image size does not enter a parameter count: the same "
-                                           "weights are used at every pixel")]),
+    Number(
+        lambda: _params(nn.Conv2d(160, 48, kernel_size=1)),
+        form="a whole number, e.g. 1234",
+        near=[
+            (160 * 48, "that is the weights only: add one bias per output channel"),
+            (160 * 48 * 9 + 48, "that is a 3x3 kernel; a 1x1 kernel has one weight per channel pair"),
+            (160 + 48, "you added the channel counts: each output channel has one weight per input channel"),
+            (
+                160 * 48 * 28 * 28 + 48,
+                "the image size does not enter a parameter count: the same weights are used at every pixel",
+            ),
+        ],
+    ),
     solution="answer = 160 * 48 + 48",
-    hints=("A 1x1 kernel has one weight per (input channel, output channel) pair.",
-           "Add one bias per output channel; the image size does not matter."),
+    hints=(
+        "A 1x1 kernel has one weight per (input channel, output channel) pair.",
+        "Add one bias per output channel; the image size does not matter.",
+    ),
     wrong=(160 * 48, 160 * 48 * 9 + 48, 160 + 48),
     explanation="160 x 48 weights + 48 biases = 7,728, exactly nn.Linear(160, 48): the same layer, "
-                "applied at every pixel.",
+    "applied at every pixel.",
 )
 
 exercise_2 = Exercise(
     "03.2",
-    Number(lambda: bottleneck_mult_adds(256, 64, 128, 3, 14, 14), form="a whole number, e.g. 1234",
-           near=[(conv_mult_adds(256, 64, 1, 14, 14), "that is the 1x1 convolution only: add the 3x3"),
-                 (conv_mult_adds(64, 128, 3, 14, 14), "that is the 3x3 convolution only: add the 1x1"),
-                 (conv_mult_adds(256, 128, 3, 14, 14), "that is the direct 3x3 on all 256 channels, "
-                                                       "without the bottleneck"),
-                 (bottleneck_mult_adds(256, 64, 128, 3, 14, 14) + 14 * 14 * (64 + 128),
-                  "that counts the biases too (the tracer's convention); the question leaves them out")]),
+    Number(
+        lambda: bottleneck_mult_adds(256, 64, 128, 3, 14, 14),
+        form="a whole number, e.g. 1234",
+        near=[
+            (conv_mult_adds(256, 64, 1, 14, 14), "that is the 1x1 convolution only: add the 3x3"),
+            (conv_mult_adds(64, 128, 3, 14, 14), "that is the 3x3 convolution only: add the 1x1"),
+            (conv_mult_adds(256, 128, 3, 14, 14), "that is the direct 3x3 on all 256 channels, without the bottleneck"),
+            (
+                bottleneck_mult_adds(256, 64, 128, 3, 14, 14) + 14 * 14 * (64 + 128),
+                "that counts the biases too (the tracer's convention); the question leaves them out",
+            ),
+        ],
+    ),
     solution="answer = 14 * 14 * 64 * (1 * 1 * 256) + 14 * 14 * 128 * (3 * 3 * 64)",
-    hints=("Each convolution costs H x W x c_out x (k x k x c_in).",
-           "The 1x1 reads 256 channels and writes 64; the 3x3 reads those 64 and writes 128. Add the two."),
-    wrong=(conv_mult_adds(256, 64, 1, 14, 14), conv_mult_adds(256, 128, 3, 14, 14),
-           conv_mult_adds(64, 128, 3, 14, 14)),
+    hints=(
+        "Each convolution costs H x W x c_out x (k x k x c_in).",
+        "The 1x1 reads 256 channels and writes 64; the 3x3 reads those 64 and writes 128. Add the two.",
+    ),
+    wrong=(conv_mult_adds(256, 64, 1, 14, 14), conv_mult_adds(256, 128, 3, 14, 14), conv_mult_adds(64, 128, 3, 14, 14)),
     explanation="14 x 14 x 64 x 256 = 3,211,264 for the 1x1, plus 14 x 14 x 128 x 9 x 64 = 14,450,688 "
-                "for the 3x3: 17,661,952, against 57,802,752 for the 3x3 on all 256 channels.",
+    "for the 3x3: 17,661,952, against 57,802,752 for the 3x3 on all 256 channels.",
 )
 
 exercise_3 = Exercise(
     "03.3",
-    Number(lambda: break_even_width(64, 64, 3), abs=0.05, form="a number with one decimal, e.g. 12.3",
-           near=[(57, "57 is the widest whole number of channels that still saves work; the question asks "
-                      "for the width where the two costs are exactly equal, to one decimal"),
-                 (58, "round nothing: give the width where the costs are equal, to one decimal"),
-                 (64, "64 channels is the input width; the bottleneck stops paying before that"),
-                 (288, "you left out k x k on one side: "
-                                                                  "c (c_in + k*k c_out) = k*k c_in c_out")]),
+    Number(
+        lambda: break_even_width(64, 64, 3),
+        abs=0.05,
+        form="a number with one decimal, e.g. 12.3",
+        near=[
+            (
+                57,
+                "57 is the widest whole number of channels that still saves work; the question asks "
+                "for the width where the two costs are exactly equal, to one decimal",
+            ),
+            (58, "round nothing: give the width where the costs are equal, to one decimal"),
+            (64, "64 channels is the input width; the bottleneck stops paying before that"),
+            (288, "you left out k x k on one side: c (c_in + k*k c_out) = k*k c_in c_out"),
+        ],
+    ),
     solution="answer = 9 * 64 * 64 / (64 + 9 * 64)",
-    hints=("Write the cost of the 1x1 + 3x3 pair for a bottleneck of c channels, and the cost of the "
-           "direct 3x3; the H x W factor cancels.",
-           "Solve c x (c_in + k*k x c_out) = k*k x c_in x c_out for c."),
+    hints=(
+        "Write the cost of the 1x1 + 3x3 pair for a bottleneck of c channels, and the cost of the "
+        "direct 3x3; the H x W factor cancels.",
+        "Solve c x (c_in + k*k x c_out) = k*k x c_in x c_out for c.",
+    ),
     wrong=(57, 288, 6.4, 64),
     explanation="c = 9 x 64 x 64 / (64 + 9 x 64) = 57.6: a bottleneck of 57 channels or fewer saves "
-                "work, 58 or more costs more than the direct 3x3. Real networks squeeze far harder.",
+    "work, 58 or more costs more than the direct 3x3. Real networks squeeze far harder.",
 )
 
 
 def _mlp_head() -> nn.Module:
     """NiN's ending for a 64 x 7 x 7 map and 10 classes: per-pixel MLP, then global average pooling."""
     return nn.Sequential(
-        nn.Conv2d(64, 64, kernel_size=1), nn.ReLU(),
-        nn.Conv2d(64, 10, kernel_size=1),            # no ReLU: class scores may be negative
-        nn.AdaptiveAvgPool2d(1), nn.Flatten(),       # N x 10 x 1 x 1 -> N x 10
+        nn.Conv2d(64, 64, kernel_size=1),
+        nn.ReLU(),
+        nn.Conv2d(64, 10, kernel_size=1),  # no ReLU: class scores may be negative
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),  # N x 10 x 1 x 1 -> N x 10
     )
 
 
 exercise_4 = Exercise(
     "03.4",
-    Module(_mlp_head, (2, 64, 7, 7),
-           near=[(lambda: nn.Sequential(nn.Conv2d(64, 64, 1), nn.ReLU(), nn.Conv2d(64, 10, 1), nn.ReLU(),
-                                        nn.AdaptiveAvgPool2d(1), nn.Flatten()),
-                  "a ReLU after the last 1x1 convolution keeps every class score at 0 or above; leave it out")]),
-    solution=("answer = nn.Sequential(\n"
-              "    nn.Conv2d(64, 64, kernel_size=1), nn.ReLU(),\n"
-              "    nn.Conv2d(64, 10, kernel_size=1),\n"
-              "    nn.AdaptiveAvgPool2d(1), nn.Flatten(),\n"
-              ")"),
-    hints=("Two 1x1 convolutions make a small MLP that runs at every pixel: 64 -> 64 (with a ReLU), "
-           "then 64 -> 10, one map per class.",
-           "nn.AdaptiveAvgPool2d(1) averages each map to one number; nn.Flatten() turns N x 10 x 1 x 1 "
-           "into N x 10."),
+    Module(
+        _mlp_head,
+        (2, 64, 7, 7),
+        near=[
+            (
+                lambda: nn.Sequential(
+                    nn.Conv2d(64, 64, 1),
+                    nn.ReLU(),
+                    nn.Conv2d(64, 10, 1),
+                    nn.ReLU(),
+                    nn.AdaptiveAvgPool2d(1),
+                    nn.Flatten(),
+                ),
+                "a ReLU after the last 1x1 convolution keeps every class score at 0 or above; leave it out",
+            )
+        ],
+    ),
+    solution=(
+        "answer = nn.Sequential(\n"
+        "    nn.Conv2d(64, 64, kernel_size=1), nn.ReLU(),\n"
+        "    nn.Conv2d(64, 10, kernel_size=1),\n"
+        "    nn.AdaptiveAvgPool2d(1), nn.Flatten(),\n"
+        ")"
+    ),
+    hints=(
+        "Two 1x1 convolutions make a small MLP that runs at every pixel: 64 -> 64 (with a ReLU), "
+        "then 64 -> 10, one map per class.",
+        "nn.AdaptiveAvgPool2d(1) averages each map to one number; nn.Flatten() turns N x 10 x 1 x 1 into N x 10.",
+    ),
     wrong=(
         "answer = nn.Sequential(nn.Conv2d(64, 64, 1), nn.Conv2d(64, 10, 1), nn.AdaptiveAvgPool2d(1), nn.Flatten())",
         "answer = nn.Sequential(nn.Conv2d(64, 64, 1), nn.ReLU(), nn.Conv2d(64, 10, 1), nn.Flatten())",
@@ -192,8 +239,9 @@ exercise_4 = Exercise(
         "                       nn.AdaptiveAvgPool2d(1), nn.Flatten())",
     ),
     explanation="4,160 + 650 = 4,810 parameters, and the same head works on a map of any size. A flatten "
-                "and fully connected layers in its place would need 64 x 7 x 7 inputs per unit.",
+    "and fully connected layers in its place would need 64 x 7 x 7 inputs per unit.",
 )
+
 
 def _mnist_nin() -> nn.Module:
     from ..models.one_by_one import mnist_nin
@@ -203,24 +251,36 @@ def _mnist_nin() -> nn.Module:
 
 exercise_5 = Exercise(
     "03.5",
-    Number(lambda: _one_by_one_share(_mnist_nin()), abs=0.5, unit="%", form="a percentage with one decimal, e.g. 12.3",
-           near=[(lambda: 100 - _one_by_one_share(_mnist_nin()), "that is the share of the 5x5 and 3x3 convolutions; "
-                                                         "the question asks for the 1x1 ones"),
-                 (20.8, "that is the 1x1 layers' share of the parameters, not of the multiply-adds"),
-                 (24.9, "that is the ImageNet NiN's share; measure the MNIST one")]),
-    solution=("model = models.mnist_nin()\n"
-              "table = cl.trace(model, (1, 1, 28, 28))\n"
-              "one = sum(r.mult_adds for r in table.layers\n"
-              "          if isinstance(model.get_submodule(r.path), nn.Conv2d)\n"
-              "          and model.get_submodule(r.path).kernel_size == (1, 1))\n"
-              "answer = 100 * one / table.total_mult_adds"),
-    hints=("cl.trace(model, (1, 1, 28, 28)) has a row per layer: row.path names the module "
-           "(model.get_submodule(row.path)) and row.mult_adds is its cost.",
-           "Add up the rows whose module is an nn.Conv2d with kernel_size (1, 1), divide by "
-           "table.total_mult_adds, times 100."),
+    Number(
+        lambda: _one_by_one_share(_mnist_nin()),
+        abs=0.5,
+        unit="%",
+        form="a percentage with one decimal, e.g. 12.3",
+        near=[
+            (
+                lambda: 100 - _one_by_one_share(_mnist_nin()),
+                "that is the share of the 5x5 and 3x3 convolutions; the question asks for the 1x1 ones",
+            ),
+            (20.8, "that is the 1x1 layers' share of the parameters, not of the multiply-adds"),
+            (24.9, "that is the ImageNet NiN's share; measure the MNIST one"),
+        ],
+    ),
+    solution=(
+        "model = models.mnist_nin()\n"
+        "table = cl.trace(model, (1, 1, 28, 28))\n"
+        "one = sum(r.mult_adds for r in table.layers\n"
+        "          if isinstance(model.get_submodule(r.path), nn.Conv2d)\n"
+        "          and model.get_submodule(r.path).kernel_size == (1, 1))\n"
+        "answer = 100 * one / table.total_mult_adds"
+    ),
+    hints=(
+        "cl.trace(model, (1, 1, 28, 28)) has a row per layer: row.path names the module "
+        "(model.get_submodule(row.path)) and row.mult_adds is its cost.",
+        "Add up the rows whose module is an nn.Conv2d with kernel_size (1, 1), divide by "
+        "table.total_mult_adds, times 100.",
+    ),
     wrong=(20.8, 24.9, 63.7),
     explanation="About 36% of the MNIST NiN's multiply-adds are in its 1x1 layers, more than in the ImageNet "
-                "NiN: its first 5x5 convolution reads a single channel (25 weights per filter), while the two "
-                "1x1 layers after it mix 32 channels at every one of the 28 x 28 pixels.",
+    "NiN: its first 5x5 convolution reads a single channel (25 weights per filter), while the two "
+    "1x1 layers after it mix 32 channels at every one of the 28 x 28 pixels.",
 )
-

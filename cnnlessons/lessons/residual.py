@@ -4,6 +4,7 @@ The notebook trains plain and residual twins (``models.mnist_resnet``, option A 
 parameters) and measures each convolution's gradient before training; the depth widget
 (``cnnlessons.widgets.residual``) browses what these functions return.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -53,18 +54,33 @@ def degradation_runs(
             for seed in seeds:
                 seed_everything(seed)
                 model = mnist_resnet(depth, residual=residual)
-                hist = fit(model, train_data, None, steps=steps, batch_size=batch_size, optimizer="sgd", lr=lr,
-                           momentum=0.9, seed=seed, device=device, live=False, progress=False)
+                hist = fit(
+                    model,
+                    train_data,
+                    None,
+                    steps=steps,
+                    batch_size=batch_size,
+                    optimizer="sgd",
+                    lr=lr,
+                    momentum=0.9,
+                    seed=seed,
+                    device=device,
+                    live=False,
+                    progress=False,
+                )
                 runs[depth, residual, seed] = list(hist.step_loss)
                 if verbose:
                     tail = sum(hist.step_loss[-50:]) / len(hist.step_loss[-50:])
-                    print(f"{'residual' if residual else 'plain':8s} {depth:2d} layers, seed {seed}: "
-                          f"mean training loss of the last 50 steps {tail:.3f}")
+                    print(
+                        f"{'residual' if residual else 'plain':8s} {depth:2d} layers, seed {seed}: "
+                        f"mean training loss of the last 50 steps {tail:.3f}"
+                    )
     return runs
 
 
-def final_loss(runs: dict[tuple[int, bool, int], list[float]], depth: int, residual: bool, seed: int,
-               last: int = 50) -> float:
+def final_loss(
+    runs: dict[tuple[int, bool, int], list[float]], depth: int, residual: bool, seed: int, last: int = 50
+) -> float:
     """Mean training loss over the last ``last`` steps of one run."""
     losses = runs[depth, residual, seed]
     return sum(losses[-last:]) / len(losses[-last:])
@@ -73,8 +89,9 @@ def final_loss(runs: dict[tuple[int, bool, int], list[float]], depth: int, resid
 # --- Gradient norms at initialization -------------------------------------------------------------
 
 
-def conv_grad_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
-                    relative: bool = True) -> list[tuple[str, float]]:
+def conv_grad_norms(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, relative: bool = True
+) -> list[tuple[str, float]]:
     """One forward and backward pass on (x, y); for each convolution on the main path, in forward
     order, the norm of its weight's gradient, divided by the norm of the weight when ``relative``.
 
@@ -156,7 +173,7 @@ class _ReLUBeforeAdd(_NoShortcut):
         return torch.relu(self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x)))))) + x
 
 
-_BLOCK_CODE = '''
+_BLOCK_CODE = """
 class YourBlock(nn.Module):
     def __init__(self, channels):
         super().__init__()
@@ -168,19 +185,22 @@ class YourBlock(nn.Module):
     def forward(self, x):
         f = self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x)))))   # F(x)
         return torch.relu(f + x)
-'''
+"""
 
 exercise_1 = Exercise(
     "06.1",
-    Module(_reference_block, (2, 16, 14, 14), near=[
-        (_NoShortcut, "your block never adds its input x: y = ReLU(F(x) + x), the add before the last ReLU."),
-        (_NoInnerReLU, "there is no ReLU between the two convolutions: conv-BN-ReLU, then conv-BN."),
-        (_ReLUBeforeAdd, "the last ReLU comes after the addition, not before it: ReLU(F(x) + x)."),
-    ]),
+    Module(
+        _reference_block,
+        (2, 16, 14, 14),
+        near=[
+            (_NoShortcut, "your block never adds its input x: y = ReLU(F(x) + x), the add before the last ReLU."),
+            (_NoInnerReLU, "there is no ReLU between the two convolutions: conv-BN-ReLU, then conv-BN."),
+            (_ReLUBeforeAdd, "the last ReLU comes after the addition, not before it: ReLU(F(x) + x)."),
+        ],
+    ),
     solution=_BLOCK_CODE + "answer = YourBlock(16)",
     hints=(
-        "Two 3x3 convolutions with padding 1 and 16 channels, each followed by BatchNorm2d(16); "
-        "a ReLU between them.",
+        "Two 3x3 convolutions with padding 1 and 16 channels, each followed by BatchNorm2d(16); a ReLU between them.",
         "forward: f = bn2(conv2(relu(bn1(conv1(x))))), then return relu(f + x).",
     ),
     wrong=(
@@ -220,21 +240,29 @@ class _AvgPoolPad(nn.Module):
         return F.pad(F.avg_pool2d(x, 2, ceil_mode=True), (0, 0, 0, 0, 0, 16))
 
 
-_SHORTCUT_CODE = '''
+_SHORTCUT_CODE = """
 class YourShortcutA(nn.Module):
     def forward(self, x):
         x = x[:, :, ::2, ::2]                       # every second row and column: 14x14 -> 7x7
         zeros = torch.zeros_like(x)                 # 16 more channels, all zero
         return torch.cat([x, zeros], dim=1)         # N x 32 x 7 x 7
-'''
+"""
 
 exercise_2 = Exercise(
     "06.2",
-    Module(_reference_shortcut, (2, 16, 14, 14), near=[
-        (_PadNoSubsample, "the shortcut must also halve the size, like the stride-2 convolution: x[:, :, ::2, ::2]."),
-        (_PadFirst, "keep x's 16 channels first and append the 16 zero channels after them."),
-        (_AvgPoolPad, "option A subsamples (takes every second row and column); it does not average."),
-    ], form="an nn.Module instance with no parameters, e.g. YourShortcutA()"),
+    Module(
+        _reference_shortcut,
+        (2, 16, 14, 14),
+        near=[
+            (
+                _PadNoSubsample,
+                "the shortcut must also halve the size, like the stride-2 convolution: x[:, :, ::2, ::2].",
+            ),
+            (_PadFirst, "keep x's 16 channels first and append the 16 zero channels after them."),
+            (_AvgPoolPad, "option A subsamples (takes every second row and column); it does not average."),
+        ],
+        form="an nn.Module instance with no parameters, e.g. YourShortcutA()",
+    ),
     solution=_SHORTCUT_CODE + "answer = YourShortcutA()",
     hints=(
         "Two steps: keep every second row and column (x[:, :, ::2, ::2]), then append 16 channels of zeros.",
@@ -246,7 +274,7 @@ exercise_2 = Exercise(
         _SHORTCUT_CODE.replace("[x, zeros]", "[zeros, x]") + "answer = YourShortcutA()",
     ),
     explanation="option A: subsample by 2 and pad the new channels with zeros; no parameters, so "
-                "plain and residual twins stay equal in size.",
+    "plain and residual twins stay equal in size.",
 )
 
 
@@ -257,10 +285,14 @@ def _option_b_extra() -> int:
 
 exercise_3 = Exercise(
     "06.3",
-    Number(_option_b_extra, form="a whole number, e.g. 1234", near=[
-        (16 * 32 + 32 * 64, "add the BatchNorm after each projection: a scale and a shift per output channel."),
-        (16 * 32 + 32 * 64 + 32 + 64, "a BatchNorm has two parameters per channel (scale and shift)."),
-    ]),
+    Number(
+        _option_b_extra,
+        form="a whole number, e.g. 1234",
+        near=[
+            (16 * 32 + 32 * 64, "add the BatchNorm after each projection: a scale and a shift per output channel."),
+            (16 * 32 + 32 * 64 + 32 + 64, "a BatchNorm has two parameters per channel (scale and shift)."),
+        ],
+    ),
     solution="answer = (16 * 32 + 2 * 32) + (32 * 64 + 2 * 64)",
     hints=(
         "Option B puts a 1x1 convolution (stride 2, no bias) and a BatchNorm on the two shortcuts where "
@@ -269,7 +301,7 @@ exercise_3 = Exercise(
     ),
     wrong=(16 * 32 + 32 * 64, 16 * 32 + 32 * 64 + 32 + 64, 2 * (16 * 32 + 32 * 64)),
     explanation="(16 x 32 + 2 x 32) + (32 x 64 + 2 x 64) parameters, at every depth: option B only adds "
-                "projections where a stage starts.",
+    "projections where a stage starts.",
 )
 
 
@@ -283,7 +315,7 @@ def he_init_(model: nn.Module) -> nn.Module:
     return model
 
 
-_HE_CODE = '''
+_HE_CODE = """
 g = torch.Generator().manual_seed(0)
 idx = torch.randperm(len(x_train), generator=g)[:128]
 torch.manual_seed(0)
@@ -291,19 +323,23 @@ net = lesson.he_init_(models.mnist_resnet(32, residual=False, batch_norm=False))
 norms = [n for _, n in lesson.conv_grad_norms(net, x_train[idx], y_train[idx])]
 ratio = norms[0] / norms[-1]
 answer = "vanishes" if ratio < 1e-3 else "explodes" if ratio > 1e3 else "healthy"
-'''
+"""
 
 exercise_4 = Exercise(
     "06.4",
-    Choice("healthy", options={
-        "vanishes": ("vanishes", "vanish", "vanishing"),
-        "healthy": ("healthy", "within", "same order", "neither"),
-        "explodes": ("explodes", "explode", "exploding", "grows"),
-    }, near={
-        "vanishes": "measure it: with He initialization the stem's relative gradient is within a factor of "
-                    "about ten of the last convolution's.",
-        "explodes": "measure it: without BatchNorm and with He initialization nothing blows up at 32 layers.",
-    }),
+    Choice(
+        "healthy",
+        options={
+            "vanishes": ("vanishes", "vanish", "vanishing"),
+            "healthy": ("healthy", "within", "same order", "neither"),
+            "explodes": ("explodes", "explode", "exploding", "grows"),
+        },
+        near={
+            "vanishes": "measure it: with He initialization the stem's relative gradient is within a factor of "
+            "about ten of the last convolution's.",
+            "explodes": "measure it: without BatchNorm and with He initialization nothing blows up at 32 layers.",
+        },
+    ),
     solution=_HE_CODE,
     setup="x_train, y_train = cl.load_mnist('train', subset=10_000)",
     hints=(
@@ -314,11 +350,20 @@ exercise_4 = Exercise(
     ),
     wrong=("vanishes", "explodes", "vanish"),
     explanation="He initialization keeps each ReLU layer's output variance the same, so the "
-                "gradient reaches the stem without BatchNorm too (PyTorch's default initialization "
-                "shrinks it at every layer).",
+    "gradient reaches the stem without BatchNorm too (PyTorch's default initialization "
+    "shrinks it at every layer).",
 )
 
 __all__ = [
-    "running_mean", "degradation_runs", "final_loss", "conv_grad_norms", "gradient_norms", "first_last_ratio",
-    "he_init_", "exercise_1", "exercise_2", "exercise_3", "exercise_4",
+    "running_mean",
+    "degradation_runs",
+    "final_loss",
+    "conv_grad_norms",
+    "gradient_norms",
+    "first_last_ratio",
+    "he_init_",
+    "exercise_1",
+    "exercise_2",
+    "exercise_3",
+    "exercise_4",
 ]

@@ -11,6 +11,7 @@ fixed feature extractor, so stage 1 (and the frozen random control) compute the 
 features once and train the head on them: the same result as training the frozen model, at a
 fraction of the cost (the notebook checks that they agree).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -57,28 +58,31 @@ def remap_labels(labels: torch.Tensor, digits: Sequence[int] = NEW_DIGITS) -> to
     out = lookup[labels.long().cpu()].to(labels.device)
     if (out < 0).any():
         bad = sorted(set(labels[out.to(labels.device) < 0].tolist()))
-        raise ValueError(f"labels {bad} are not among digits {tuple(digits)}: load the data with "
-                         f"cl.load_mnist(..., digits={tuple(digits)}) or pass the right digits")
+        raise ValueError(
+            f"labels {bad} are not among digits {tuple(digits)}: load the data with "
+            f"cl.load_mnist(..., digits={tuple(digits)}) or pass the right digits"
+        )
     return out
 
 
-def load_task(split: str, digits: Sequence[int], subset: int | None = None,
-              seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+def load_task(
+    split: str, digits: Sequence[int], subset: int | None = None, seed: int = 0
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Images of ``digits`` only, labels renumbered 0..len(digits)-1 (ready for a small head)."""
     x, y = load_mnist(split, subset=subset, seed=seed, digits=tuple(digits))
     return x, remap_labels(y, digits)
 
 
-def few_labels(labels_per_class: int, seed: int = 0,
-               digits: Sequence[int] = NEW_DIGITS) -> tuple[torch.Tensor, torch.Tensor]:
+def few_labels(
+    labels_per_class: int, seed: int = 0, digits: Sequence[int] = NEW_DIGITS
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Exactly ``labels_per_class`` training images of each digit in ``digits``, drawn with
     ``seed``; labels renumbered 0..len(digits)-1. Each seed draws a different set."""
     if not isinstance(labels_per_class, int) or labels_per_class < 1:
         raise ValueError(f"labels_per_class must be a whole number >= 1, got {labels_per_class!r}")
     pixels, labels = load_mnist_uint8("train")
     rng = np.random.default_rng(seed)
-    index = np.sort(np.concatenate([rng.permutation(np.flatnonzero(labels == d))[:labels_per_class]
-                                    for d in digits]))
+    index = np.sort(np.concatenate([rng.permutation(np.flatnonzero(labels == d))[:labels_per_class] for d in digits]))
     x = normalize(torch.from_numpy(pixels[index].copy()))
     return x, remap_labels(torch.from_numpy(labels[index].astype(np.int64)), digits)
 
@@ -97,11 +101,16 @@ def check_labels_fit_head(model: nn.Module, labels: torch.Tensor) -> None:
         raise ValueError(
             f"the labels go from {lo} to {hi}, but the new head has {n} outputs (classes 0..{n - 1}). "
             f"Did you forget to renumber the new task's labels? Use "
-            f"y = remap_labels(y, {NEW_DIGITS}) (5 -> 0, ..., 9 -> 4), or load_task(...), which does it.")
+            f"y = remap_labels(y, {NEW_DIGITS}) (5 -> 0, ..., 9 -> 4), or load_task(...), which does it."
+        )
 
 
-def fit_new_task(model: nn.Module, train_data: tuple[torch.Tensor, torch.Tensor],
-                 test_data: tuple[torch.Tensor, torch.Tensor] | None = None, **fit_kwargs: Any):
+def fit_new_task(
+    model: nn.Module,
+    train_data: tuple[torch.Tensor, torch.Tensor],
+    test_data: tuple[torch.Tensor, torch.Tensor] | None = None,
+    **fit_kwargs: Any,
+):
     """``cl.fit`` after checking that the labels fit the head (see ``check_labels_fit_head``)."""
     from ..train import fit  # noqa: PLC0415
 
@@ -114,8 +123,7 @@ def fit_new_task(model: nn.Module, train_data: tuple[torch.Tensor, torch.Tensor]
 # ---------------------------------------------------------------------------------------------
 # Building the models of the four settings
 # ---------------------------------------------------------------------------------------------
-def build_setting(name: str, pretrained_state: Mapping[str, torch.Tensor] | None,
-                  num_classes: int = 5) -> TransferNet:
+def build_setting(name: str, pretrained_state: Mapping[str, torch.Tensor] | None, num_classes: int = 5) -> TransferNet:
     """A model at the start of ``name``: pretrained or random backbone, frozen or not, new head.
 
     "fine-tuned" starts like "frozen pretrained" (stage 1 trains the head first).
@@ -127,7 +135,7 @@ def build_setting(name: str, pretrained_state: Mapping[str, torch.Tensor] | None
     if name in ("frozen pretrained", "fine-tuned"):
         if pretrained_state is None:
             raise ValueError(f"{name!r} needs the pretrained weights: pass pretrained_state")
-        backbone = {k[len("backbone."):]: v for k, v in pretrained_state.items() if k.startswith("backbone.")}
+        backbone = {k[len("backbone.") :]: v for k, v in pretrained_state.items() if k.startswith("backbone.")}
         model.backbone.load_state_dict(backbone)
     if name != "from scratch":
         freeze(model.backbone)
@@ -143,18 +151,26 @@ def features(backbone: nn.Module, images: torch.Tensor, batch_size: int = 500) -
     out = None
     try:
         for i in range(0, len(images), batch_size):
-            f = torch.flatten(backbone(images[i:i + batch_size].to(device)), 1)
+            f = torch.flatten(backbone(images[i : i + batch_size].to(device)), 1)
             if out is None:  # one tensor filled in place: no list of pieces to concatenate (memory)
                 out = torch.empty(len(images), f.shape[1], dtype=f.dtype, device=f.device)
-            out[i:i + len(f)] = f
+            out[i : i + len(f)] = f
     finally:
         backbone.train(was_training)
     return out
 
 
-def train_head_on_features(model: TransferNet, feats: torch.Tensor, labels: torch.Tensor, *,
-                           steps: int = STEPS, batch_size: int = BATCH_SIZE, lr: float = LR,
-                           seed: int = 0, device: Any = None):
+def train_head_on_features(
+    model: TransferNet,
+    feats: torch.Tensor,
+    labels: torch.Tensor,
+    *,
+    steps: int = STEPS,
+    batch_size: int = BATCH_SIZE,
+    lr: float = LR,
+    seed: int = 0,
+    device: Any = None,
+):
     """Stage 1 for a frozen backbone: train ``model.head`` on precomputed features.
 
     The same batches, initial head and Adam steps as ``cl.fit`` on the frozen model (the
@@ -164,9 +180,20 @@ def train_head_on_features(model: TransferNet, feats: torch.Tensor, labels: torc
     from ..train import fit  # noqa: PLC0415
 
     head_only = nn.Sequential(nn.Flatten(), model.head)  # shares the head's parameters
-    return fit(head_only, (feats.reshape(len(feats), -1, 1, 1), labels), None, steps=steps,
-               batch_size=batch_size, optimizer="adam", lr=lr, seed=seed, device=device,
-               live=False, progress=False, channels_last=False)
+    return fit(
+        head_only,
+        (feats.reshape(len(feats), -1, 1, 1), labels),
+        None,
+        steps=steps,
+        batch_size=batch_size,
+        optimizer="adam",
+        lr=lr,
+        seed=seed,
+        device=device,
+        live=False,
+        progress=False,
+        channels_last=False,
+    )
 
 
 @torch.no_grad()
@@ -182,8 +209,9 @@ def _logits(model: nn.Module, images: torch.Tensor, batch_size: int = 500) -> to
     model.eval()
     device = next(model.parameters()).device
     try:
-        return torch.cat([model(images[i:i + batch_size].to(device)).cpu()
-                          for i in range(0, len(images), batch_size)])
+        return torch.cat(
+            [model(images[i : i + batch_size].to(device)).cpu() for i in range(0, len(images), batch_size)]
+        )
     finally:
         model.train(was_training)
 
@@ -196,9 +224,9 @@ class Run:
     labels_per_class: int
     seed: int
     test_acc: float
-    train_acc: float                 # on at most TRAIN_ACC_IMAGES of the training images
-    per_class: list[float]           # test accuracy of digits 5, 6, 7, 8, 9
-    step_loss: list[float]           # training loss per step (stage 1, then stage 2 if any)
+    train_acc: float  # on at most TRAIN_ACC_IMAGES of the training images
+    per_class: list[float]  # test accuracy of digits 5, 6, 7, 8, 9
+    step_loss: list[float]  # training loss per step (stage 1, then stage 2 if any)
     trainable: int
 
     @property
@@ -227,8 +255,11 @@ class Sweep:
 
     def accs(self, setting: str, labels_per_class: int) -> list[float]:
         """Test accuracy of ``setting`` at ``labels_per_class``, one per seed."""
-        return [self.runs[labels_per_class, s, setting].test_acc for s in self.seeds
-                if (labels_per_class, s, setting) in self.runs]
+        return [
+            self.runs[labels_per_class, s, setting].test_acc
+            for s in self.seeds
+            if (labels_per_class, s, setting) in self.runs
+        ]
 
     def mean(self, setting: str, labels_per_class: int) -> float:
         a = self.accs(setting, labels_per_class)
@@ -253,11 +284,19 @@ class Sweep:
         return self.table()
 
 
-def run_settings(pretrained_state: Mapping[str, torch.Tensor], labels_per_class: int, seed: int,
-                 test: tuple[torch.Tensor, torch.Tensor], *, settings: Iterable[str] = tuple(SETTINGS),
-                 steps: int = STEPS, finetune_steps: int = FINETUNE_STEPS, finetune_lr: float = FINETUNE_LR,
-                 device: Any = None, test_features: dict | None = None
-                 ) -> tuple[dict[str, Run], dict[str, TransferNet]]:
+def run_settings(
+    pretrained_state: Mapping[str, torch.Tensor],
+    labels_per_class: int,
+    seed: int,
+    test: tuple[torch.Tensor, torch.Tensor],
+    *,
+    settings: Iterable[str] = tuple(SETTINGS),
+    steps: int = STEPS,
+    finetune_steps: int = FINETUNE_STEPS,
+    finetune_lr: float = FINETUNE_LR,
+    device: Any = None,
+    test_features: dict | None = None,
+) -> tuple[dict[str, Run], dict[str, TransferNet]]:
     """Train the chosen settings on ``labels_per_class`` images per digit (drawn with ``seed``).
 
     Same images, same seed (head initialization, batch order) and the same ``steps`` for every
@@ -278,28 +317,45 @@ def run_settings(pretrained_state: Mapping[str, torch.Tensor], labels_per_class:
     runs: dict[str, Run] = {}
     models: dict[str, TransferNet] = {}
 
-    def record(name: str, model: TransferNet, test_logits: torch.Tensor, train_logits: torch.Tensor,
-               losses: list[float]) -> None:
-        runs[name] = Run(name, labels_per_class, seed,
-                         float((test_logits.argmax(1) == y_test.cpu()).float().mean()),
-                         float((train_logits.argmax(1) == y[:len(train_logits)].cpu()).float().mean()),
-                         _per_class(test_logits, y_test), losses, count_params(model)["trainable"])
+    def record(
+        name: str, model: TransferNet, test_logits: torch.Tensor, train_logits: torch.Tensor, losses: list[float]
+    ) -> None:
+        runs[name] = Run(
+            name,
+            labels_per_class,
+            seed,
+            float((test_logits.argmax(1) == y_test.cpu()).float().mean()),
+            float((train_logits.argmax(1) == y[: len(train_logits)].cpu()).float().mean()),
+            _per_class(test_logits, y_test),
+            losses,
+            count_params(model)["trainable"],
+        )
         models[name] = model
 
     for name in [s for s in SETTINGS if s in settings and s != "fine-tuned"]:
         seed_everything(seed)
         model = build_setting(name, pretrained_state).to(device or "cpu")
         if name == "from scratch":
-            hist = fit(model, (x, y), None, steps=steps, batch_size=batch, optimizer="adam", lr=LR,
-                       seed=seed, device=device, live=False, progress=False)
+            hist = fit(
+                model,
+                (x, y),
+                None,
+                steps=steps,
+                batch_size=batch,
+                optimizer="adam",
+                lr=LR,
+                seed=seed,
+                device=device,
+                live=False,
+                progress=False,
+            )
             record(name, model, _logits(model, x_test), _logits(model, x[:TRAIN_ACC_IMAGES]), hist.step_loss)
             continue
         key = ("pretrained",) if name == "frozen pretrained" else ("random", seed)
         if key not in cache:
             cache[key] = features(model.backbone, x_test)
         train_features = features(model.backbone, x)
-        hist = train_head_on_features(model, train_features, y, steps=steps, batch_size=batch, seed=seed,
-                                      device=device)
+        hist = train_head_on_features(model, train_features, y, steps=steps, batch_size=batch, seed=seed, device=device)
         with torch.no_grad():
             test_logits = model.head(cache[key].to(model.head.weight.device)).cpu()
             train_logits = model.head(train_features[:TRAIN_ACC_IMAGES].to(model.head.weight.device)).cpu()
@@ -310,31 +366,58 @@ def run_settings(pretrained_state: Mapping[str, torch.Tensor], labels_per_class:
         model = build_setting("fine-tuned", pretrained_state).to(device or "cpu")
         model.load_state_dict(models["frozen pretrained"].state_dict())
         unfreeze(model.backbone.block2)
-        hist = fit(model, (x, y), None, steps=finetune_steps, batch_size=batch, optimizer="adam",
-                   lr=finetune_lr, seed=seed, device=device, live=False, progress=False)
-        record("fine-tuned", model, _logits(model, x_test), _logits(model, x[:TRAIN_ACC_IMAGES]),
-               runs["frozen pretrained"].step_loss + hist.step_loss)
+        hist = fit(
+            model,
+            (x, y),
+            None,
+            steps=finetune_steps,
+            batch_size=batch,
+            optimizer="adam",
+            lr=finetune_lr,
+            seed=seed,
+            device=device,
+            live=False,
+            progress=False,
+        )
+        record(
+            "fine-tuned",
+            model,
+            _logits(model, x_test),
+            _logits(model, x[:TRAIN_ACC_IMAGES]),
+            runs["frozen pretrained"].step_loss + hist.step_loss,
+        )
     return runs, models
 
 
-def sweep(pretrained_state: Mapping[str, torch.Tensor], test: tuple[torch.Tensor, torch.Tensor], *,
-          labels_per_class: Sequence[int] = (5, 10, 50, 200), seeds: Sequence[int] = (0, 1, 2),
-          settings: Iterable[str] = tuple(SETTINGS), device: Any = None, verbose: bool = True,
-          **kwargs: Any) -> Sweep:
+def sweep(
+    pretrained_state: Mapping[str, torch.Tensor],
+    test: tuple[torch.Tensor, torch.Tensor],
+    *,
+    labels_per_class: Sequence[int] = (5, 10, 50, 200),
+    seeds: Sequence[int] = (0, 1, 2),
+    settings: Iterable[str] = tuple(SETTINGS),
+    device: Any = None,
+    verbose: bool = True,
+    **kwargs: Any,
+) -> Sweep:
     """``run_settings`` for every labels-per-class count and seed; one line per (count, seed)."""
     result = Sweep()
     cache: dict = {}
     for seed in seeds:
         for n in labels_per_class:
-            runs, models = run_settings(pretrained_state, n, seed, test, settings=settings, device=device,
-                                        test_features=cache, **kwargs)
+            runs, models = run_settings(
+                pretrained_state, n, seed, test, settings=settings, device=device, test_features=cache, **kwargs
+            )
             for name, run in runs.items():
                 result.runs[n, seed, name] = run
             for name, model in models.items():
                 result.models[n, seed, name] = model
             if verbose:
-                print(f"seed {seed}, {n:4d} per class: " + "  ".join(
-                    f"{name} {100 * run.test_acc:.2f}%" for name, run in runs.items()), flush=True)
+                print(
+                    f"seed {seed}, {n:4d} per class: "
+                    + "  ".join(f"{name} {100 * run.test_acc:.2f}%" for name, run in runs.items()),
+                    flush=True,
+                )
         cache.pop(("random", seed), None)  # this seed's random backbone is not used again
     return result
 
@@ -356,14 +439,26 @@ def invert(images: torch.Tensor) -> torch.Tensor:
     return ((1.0 - pixels) - MNIST_MEAN) / MNIST_STD
 
 
-def train_frozen(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, seed: int = 0, steps: int = STEPS,
-                 device: Any = None):
+def train_frozen(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, seed: int = 0, steps: int = STEPS, device: Any = None
+):
     """Stage 1's budget for any model: ``steps`` Adam steps at lr 1e-3, batches of 50 (or all of
     ``x`` when fewer); only the parameters with ``requires_grad=True`` train. Returns the History."""
     from ..train import fit  # noqa: PLC0415
 
-    return fit(model, (x, y), None, steps=steps, batch_size=min(BATCH_SIZE, len(x)), optimizer="adam", lr=LR,
-               seed=seed, device=device, live=False, progress=False)
+    return fit(
+        model,
+        (x, y),
+        None,
+        steps=steps,
+        batch_size=min(BATCH_SIZE, len(x)),
+        optimizer="adam",
+        lr=LR,
+        seed=seed,
+        device=device,
+        live=False,
+        progress=False,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -380,14 +475,21 @@ def _trainable_with_frozen_backbone(num_classes: int) -> int:
 
 exercise_1 = Exercise(
     "07.1",
-    Number(lambda: _trainable_with_frozen_backbone(3), form="a whole number, e.g. 1234",
-           near=[(3136 * 3, "you left out the biases: the head has one per output."),
-                 (3136 * 5 + 5, "that is the 5-class head of the lesson; this task has 3 classes."),
-                 (18_816 + 3136 * 3 + 3, "that counts the frozen backbone too; count only what still trains.")]),
+    Number(
+        lambda: _trainable_with_frozen_backbone(3),
+        form="a whole number, e.g. 1234",
+        near=[
+            (3136 * 3, "you left out the biases: the head has one per output."),
+            (3136 * 5 + 5, "that is the 5-class head of the lesson; this task has 3 classes."),
+            (18_816 + 3136 * 3 + 3, "that counts the frozen backbone too; count only what still trains."),
+        ],
+    ),
     solution="m = models.transfer_net(num_classes=3)\nmodels.freeze(m.backbone)\n"
-             "answer = models.count_params(m)['trainable']",
-    hints=("With the backbone frozen, only the head trains.",
-           "The head reads 64 x 7 x 7 = 3,136 features and has 3 outputs; add one bias per output."),
+    "answer = models.count_params(m)['trainable']",
+    hints=(
+        "With the backbone frozen, only the head trains.",
+        "The head reads 64 x 7 x 7 = 3,136 features and has 3 outputs; add one bias per output.",
+    ),
     wrong=(3136 * 3, 3136 * 5 + 5, 18_816 + 3136 * 3 + 3),
     explanation="only the head trains: 3,136 x 3 weights + 3 biases = 9,411.",
 )
@@ -408,22 +510,29 @@ _MIXED_7C = 6_076_800  # torchvision's Inception v3: Mixed_7c's parameters (chec
 
 exercise_2 = Exercise(
     "07.2",
-    Number(_inception_stage2_7c_only, form="a whole number, e.g. 1234567",
-           near=[(_MIXED_7C, "that is Mixed_7c alone; the new fc trains too."),
-                 (_MIXED_7C + 2048 * 1000 + 1000, "that keeps ImageNet's 1,000-class fc; the new task has 5 classes."),
-                 (2048 * 5 + 5, "that is stage 1 (only fc); stage 2 unfreezes Mixed_7c as well.")]),
+    Number(
+        _inception_stage2_7c_only,
+        form="a whole number, e.g. 1234567",
+        near=[
+            (_MIXED_7C, "that is Mixed_7c alone; the new fc trains too."),
+            (_MIXED_7C + 2048 * 1000 + 1000, "that keeps ImageNet's 1,000-class fc; the new task has 5 classes."),
+            (2048 * 5 + 5, "that is stage 1 (only fc); stage 2 unfreezes Mixed_7c as well."),
+        ],
+    ),
     solution="from torchvision.models import inception_v3\n"
-             "with torch.device('meta'):\n"
-             "    inc = inception_v3(weights=None, aux_logits=False, init_weights=False)\n"
-             "models.freeze(inc)\n"
-             "inc.fc = nn.Linear(2048, 5, device='meta')\n"
-             "models.unfreeze(inc.Mixed_7c)\n"
-             "answer = models.count_params(inc)['trainable']",
-    hints=("Repeat section 7's cells, but unfreeze only inc.Mixed_7c in stage 2.",
-           "Trainable = Mixed_7c's parameters + the new fc's 2,048 x 5 + 5."),
+    "with torch.device('meta'):\n"
+    "    inc = inception_v3(weights=None, aux_logits=False, init_weights=False)\n"
+    "models.freeze(inc)\n"
+    "inc.fc = nn.Linear(2048, 5, device='meta')\n"
+    "models.unfreeze(inc.Mixed_7c)\n"
+    "answer = models.count_params(inc)['trainable']",
+    hints=(
+        "Repeat section 7's cells, but unfreeze only inc.Mixed_7c in stage 2.",
+        "Trainable = Mixed_7c's parameters + the new fc's 2,048 x 5 + 5.",
+    ),
     wrong=(12_829_957, _MIXED_7C, _MIXED_7C + 2048 * 1000 + 1000),
     explanation="Mixed_7c's 6,076,800 parameters + the new fc's 10,245 = 6,087,045: about half of what "
-                "unfreezing Mixed_7a-7c trains.",
+    "unfreezing Mixed_7a-7c trains.",
 )
 
 
@@ -453,21 +562,25 @@ exercise_3 = Exercise(
     "07.3",
     Predicate(_check_early_features, form="an nn.Module: frozen block1, flatten, a new nn.Linear(6272, 5)"),
     solution="pretrained = models.transfer_net(5)  # in the notebook: the network trained on digits 0-4\n"
-             "block1 = pretrained.backbone.block1\n"
-             "models.freeze(block1)\n"
-             "answer = nn.Sequential(block1, nn.Flatten(), nn.Linear(32 * 14 * 14, 5))",
-    hints=("block1 ends with a 2x2 max-pool: its output is N x 32 x 14 x 14.",
-           "nn.Sequential(block1, nn.Flatten(), nn.Linear(32 * 14 * 14, 5)), after models.freeze(block1)."),
-    wrong=("answer = models.transfer_net(5)",
-           "b = models.transfer_net(5).backbone.block1\n"
-           "answer = nn.Sequential(b, nn.Flatten(), nn.Linear(32 * 14 * 14, 5))",
-           "conv = nn.Conv2d(1, 32, 3, padding=1)\nmodels.freeze(conv)\n"
-           "answer = nn.Sequential(conv, nn.MaxPool2d(2), nn.Flatten(), nn.Linear(32 * 14 * 14, 5))",
-           "conv = nn.Conv2d(1, 32, 3, padding=1)\nmodels.freeze(conv)\n"
-           "answer = nn.Sequential(conv, nn.ReLU(), nn.Flatten(), nn.Linear(32 * 28 * 28, 5))"),
+    "block1 = pretrained.backbone.block1\n"
+    "models.freeze(block1)\n"
+    "answer = nn.Sequential(block1, nn.Flatten(), nn.Linear(32 * 14 * 14, 5))",
+    hints=(
+        "block1 ends with a 2x2 max-pool: its output is N x 32 x 14 x 14.",
+        "nn.Sequential(block1, nn.Flatten(), nn.Linear(32 * 14 * 14, 5)), after models.freeze(block1).",
+    ),
+    wrong=(
+        "answer = models.transfer_net(5)",
+        "b = models.transfer_net(5).backbone.block1\n"
+        "answer = nn.Sequential(b, nn.Flatten(), nn.Linear(32 * 14 * 14, 5))",
+        "conv = nn.Conv2d(1, 32, 3, padding=1)\nmodels.freeze(conv)\n"
+        "answer = nn.Sequential(conv, nn.MaxPool2d(2), nn.Flatten(), nn.Linear(32 * 14 * 14, 5))",
+        "conv = nn.Conv2d(1, 32, 3, padding=1)\nmodels.freeze(conv)\n"
+        "answer = nn.Sequential(conv, nn.ReLU(), nn.Flatten(), nn.Linear(32 * 28 * 28, 5))",
+    ),
     explanation="a linear classifier on block1's features (32 x 14 x 14 = 6,272 per image): 31,365 trainable "
-                "parameters, the 320 of block1 frozen. Earlier features are more general: the standard advice "
-                "for a new task that looks different from the old one.",
+    "parameters, the 320 of block1 frozen. Earlier features are more general: the standard advice "
+    "for a new task that looks different from the old one.",
 )
 
 
@@ -484,8 +597,18 @@ def pretrain(seed: int = 0) -> TransferNet:
         x, y = load_task("train", OLD_DIGITS, subset=15_000, seed=seed)
         seed_everything(seed)
         model = transfer_net(len(OLD_DIGITS))
-        fit(model, (x, y), None, epochs=1, batch_size=BATCH_SIZE, optimizer="adam", seed=seed, device="cpu",
-            live=False, progress=False)
+        fit(
+            model,
+            (x, y),
+            None,
+            epochs=1,
+            batch_size=BATCH_SIZE,
+            optimizer="adam",
+            seed=seed,
+            device="cpu",
+            live=False,
+            progress=False,
+        )
         _PRETRAINED[seed] = {k: v.detach().clone() for k, v in model.state_dict().items()}
     model = transfer_net(len(OLD_DIGITS))
     model.load_state_dict(_PRETRAINED[seed])
@@ -494,28 +617,35 @@ def pretrain(seed: int = 0) -> TransferNet:
 
 exercise_4 = Exercise(
     "07.4",
-    Choice("block2", options={"block2": ("block2", "block 2", "top", "the top features", "last block"),
-                              "block1": ("block1", "block 1", "earlier", "early", "the earlier features")},
-           near={"block1": "measure it: train both heads and compare their test accuracy on the inverted test set."}),
+    Choice(
+        "block2",
+        options={
+            "block2": ("block2", "block 2", "top", "the top features", "last block"),
+            "block1": ("block1", "block 1", "earlier", "early", "the earlier features"),
+        },
+        near={"block1": "measure it: train both heads and compare their test accuracy on the inverted test set."},
+    ),
     solution="import copy\n"
-             "pretrained = lesson.pretrain()  # the network trained on digits 0-4 (as in section 2)\n"
-             "x, y = lesson.few_labels(50, seed=0)\n"
-             "x_test, y_test = lesson.load_task('test', lesson.NEW_DIGITS)\n"
-             "x, x_test = lesson.invert(x), lesson.invert(x_test)\n"
-             "acc = {}\n"
-             "for name, body, n in (('block1', pretrained.backbone.block1, 32 * 14 * 14),\n"
-             "                      ('block2', pretrained.backbone, 64 * 7 * 7)):\n"
-             "    body = models.freeze(copy.deepcopy(body))\n"
-             "    torch.manual_seed(0)\n"
-             "    m = nn.Sequential(body, nn.Flatten(), nn.Linear(n, 5))\n"
-             "    lesson.train_frozen(m, x, y, seed=0)\n"
-             "    acc[name] = cl.evaluate(m, (x_test, y_test))[1]\n"
-             "answer = max(acc, key=acc.get)",
-    hints=("Make the block2 model like stage 1: the whole frozen backbone, flatten, nn.Linear(3136, 5).",
-           "Train each with lesson.train_frozen(model, x, y, seed=0) on the inverted images, then "
-           "cl.evaluate(model, (lesson.invert(x_new_test), y_new_test))."),
+    "pretrained = lesson.pretrain()  # the network trained on digits 0-4 (as in section 2)\n"
+    "x, y = lesson.few_labels(50, seed=0)\n"
+    "x_test, y_test = lesson.load_task('test', lesson.NEW_DIGITS)\n"
+    "x, x_test = lesson.invert(x), lesson.invert(x_test)\n"
+    "acc = {}\n"
+    "for name, body, n in (('block1', pretrained.backbone.block1, 32 * 14 * 14),\n"
+    "                      ('block2', pretrained.backbone, 64 * 7 * 7)):\n"
+    "    body = models.freeze(copy.deepcopy(body))\n"
+    "    torch.manual_seed(0)\n"
+    "    m = nn.Sequential(body, nn.Flatten(), nn.Linear(n, 5))\n"
+    "    lesson.train_frozen(m, x, y, seed=0)\n"
+    "    acc[name] = cl.evaluate(m, (x_test, y_test))[1]\n"
+    "answer = max(acc, key=acc.get)",
+    hints=(
+        "Make the block2 model like stage 1: the whole frozen backbone, flatten, nn.Linear(3136, 5).",
+        "Train each with lesson.train_frozen(model, x, y, seed=0) on the inverted images, then "
+        "cl.evaluate(model, (lesson.invert(x_new_test), y_new_test)).",
+    ),
     wrong=("block1", "earlier", "block 1"),
     explanation="block2, by about two points in our runs (seeds 0-4): inverting the contrast keeps the strokes' "
-                "shapes, so the top features still fit the new task. 'Earlier features' is the advice for new "
-                "images that really differ from the old ones, such as medical scans after ImageNet photos.",
+    "shapes, so the top features still fit the new task. 'Earlier features' is the advice for new "
+    "images that really differ from the old ones, such as medical scans after ImageNet photos.",
 )

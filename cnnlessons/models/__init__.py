@@ -7,6 +7,7 @@ so the shootout (lesson 08) can train them all on the same budget.
 
 Importing this package imports only torch (each module is a few small classes).
 """
+
 from __future__ import annotations
 
 from typing import Callable
@@ -46,24 +47,41 @@ def _resnet20() -> nn.Module:
 
 # Display name -> builder of a fresh MNIST model, in the order of the lessons.
 MNIST_MODELS: dict[str, Callable[[], nn.Module]] = {
-    "TinyCNN": TinyCNN,                         # 00
-    "AlexNet": mnist_alexnet,                   # 01
-    "VGG": mnist_vgg,                           # 02
-    "NiN": mnist_nin,                           # 03
-    "InceptionA (MNIST)": InceptionANet,        # 04
-    "GoogLeNet": _googlenet_main_head,          # 04
-    "SqueezeNet": mnist_squeezenet,             # 05
-    "ResNet-20": _resnet20,                     # 06
+    "TinyCNN": TinyCNN,  # 00
+    "AlexNet": mnist_alexnet,  # 01
+    "VGG": mnist_vgg,  # 02
+    "NiN": mnist_nin,  # 03
+    "InceptionA (MNIST)": InceptionANet,  # 04
+    "GoogLeNet": _googlenet_main_head,  # 04
+    "SqueezeNet": mnist_squeezenet,  # 05
+    "ResNet-20": _resnet20,  # 06
     "Two-block residual net": TwoBlockResidualNet,  # 06
 }
 
 __all__ = [
     "MNIST_MODELS",
     "alexnet",
-    "vgg11", "vgg13", "vgg16", "vgg19", "vgg11_bn", "vgg13_bn", "vgg16_bn", "vgg19_bn",
+    "vgg11",
+    "vgg13",
+    "vgg16",
+    "vgg19",
+    "vgg11_bn",
+    "vgg13_bn",
+    "vgg16_bn",
+    "vgg19_bn",
     "googlenet",
-    "squeezenet1_0", "squeezenet1_1",
-    "resnet18", "resnet34", "resnet50",
-    "TinyCNN", "mnist_alexnet", "mnist_vgg", "mnist_nin", "InceptionANet", "mnist_googlenet",
-    "mnist_squeezenet", "mnist_resnet", "TwoBlockResidualNet",
+    "squeezenet1_0",
+    "squeezenet1_1",
+    "resnet18",
+    "resnet34",
+    "resnet50",
+    "TinyCNN",
+    "mnist_alexnet",
+    "mnist_vgg",
+    "mnist_nin",
+    "InceptionANet",
+    "mnist_googlenet",
+    "mnist_squeezenet",
+    "mnist_resnet",
+    "TwoBlockResidualNet",
 ]

@@ -10,6 +10,7 @@
 - ``small_cnn`` is the lesson's test bench: two convolutions and two fully connected layers,
   small enough to train 3 seeds of every experiment on a 2-core CPU, with one switch per trick.
 """
+
 from __future__ import annotations
 
 import torch
@@ -32,8 +33,12 @@ class AlexNet(nn.Module):
     is torchvision's, whose weights then load unchanged.
     """
 
-    def __init__(self, num_classes: int = 1000, dropout: float = 0.5,
-                 widths: tuple[int, int, int, int, int] = (64, 192, 384, 256, 256)) -> None:
+    def __init__(
+        self,
+        num_classes: int = 1000,
+        dropout: float = 0.5,
+        widths: tuple[int, int, int, int, int] = (64, 192, 384, 256, 256),
+    ) -> None:
         super().__init__()
         if len(widths) != 5:
             raise ValueError(f"widths needs five filter counts (one per convolution), got {len(widths)}.")
@@ -41,7 +46,7 @@ class AlexNet(nn.Module):
         self.features = nn.Sequential(
             nn.Conv2d(3, c1, kernel_size=11, stride=4, padding=2),
             nn.ReLU(inplace=True),
-            nn.MaxPool2d(kernel_size=3, stride=2),       # overlapping pooling
+            nn.MaxPool2d(kernel_size=3, stride=2),  # overlapping pooling
             nn.Conv2d(c1, c2, kernel_size=5, padding=2),
             nn.ReLU(inplace=True),
             nn.MaxPool2d(kernel_size=3, stride=2),
@@ -66,10 +71,10 @@ class AlexNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: N x 3 x 224 x 224
-        x = self.features(x)        # N x c5 x 6 x 6
-        x = self.avgpool(x)         # N x c5 x 6 x 6 (other input sizes are pooled to 6 x 6)
-        x = torch.flatten(x, 1)     # N x c5*36 (9216)
-        return self.classifier(x)   # N x num_classes
+        x = self.features(x)  # N x c5 x 6 x 6
+        x = self.avgpool(x)  # N x c5 x 6 x 6 (other input sizes are pooled to 6 x 6)
+        x = torch.flatten(x, 1)  # N x c5*36 (9216)
+        return self.classifier(x)  # N x num_classes
 
 
 def alexnet(num_classes: int = 1000, dropout: float = 0.5, **kwargs) -> AlexNet:
@@ -98,7 +103,7 @@ class AlexNetLRN(nn.Module):
             nn.ReLU(inplace=True),
             paper_lrn(),
             nn.MaxPool2d(kernel_size=3, stride=2),
-            nn.Conv2d(256, 384, kernel_size=3, padding=1),            # both towers meet here
+            nn.Conv2d(256, 384, kernel_size=3, padding=1),  # both towers meet here
             nn.ReLU(inplace=True),
             nn.Conv2d(384, 384, kernel_size=3, padding=1, groups=g),
             nn.ReLU(inplace=True),
@@ -119,10 +124,10 @@ class AlexNetLRN(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: N x 3 x 224 x 224
-        x = self.features(x)        # N x 256 x 6 x 6
+        x = self.features(x)  # N x 256 x 6 x 6
         x = self.avgpool(x)
-        x = torch.flatten(x, 1)     # N x 9216
-        return self.classifier(x)   # N x num_classes
+        x = torch.flatten(x, 1)  # N x 9216
+        return self.classifier(x)  # N x num_classes
 
 
 def alexnet_two_tower(num_classes: int = 1000, dropout: float = 0.5) -> AlexNetLRN:
@@ -169,29 +174,38 @@ class MNISTAlexNet(nn.Module):
             return paper_lrn() if lrn else nn.Identity()
 
         self.features = nn.Sequential(
-            nn.Conv2d(1, c1, kernel_size=5, padding=2), act(), norm(),   # 28 x 28
-            nn.MaxPool2d(kernel_size=k, stride=s),                        # 13 (overlap) or 14
-            nn.Conv2d(c1, c2, kernel_size=5, padding=2), act(), norm(),
-            nn.MaxPool2d(kernel_size=k, stride=s),                        # 6 or 7
-            nn.Conv2d(c2, c3, kernel_size=3, padding=1), act(),
-            nn.Conv2d(c3, c4, kernel_size=3, padding=1), act(),
-            nn.Conv2d(c4, c5, kernel_size=3, padding=1), act(),
-            nn.MaxPool2d(kernel_size=k, stride=s),                        # 2 or 3
+            nn.Conv2d(1, c1, kernel_size=5, padding=2),
+            act(),
+            norm(),  # 28 x 28
+            nn.MaxPool2d(kernel_size=k, stride=s),  # 13 (overlap) or 14
+            nn.Conv2d(c1, c2, kernel_size=5, padding=2),
+            act(),
+            norm(),
+            nn.MaxPool2d(kernel_size=k, stride=s),  # 6 or 7
+            nn.Conv2d(c2, c3, kernel_size=3, padding=1),
+            act(),
+            nn.Conv2d(c3, c4, kernel_size=3, padding=1),
+            act(),
+            nn.Conv2d(c4, c5, kernel_size=3, padding=1),
+            act(),
+            nn.MaxPool2d(kernel_size=k, stride=s),  # 2 or 3
         )
         side = _pooled(_pooled(_pooled(28, k, s), k, s), k, s)
         self.classifier = nn.Sequential(
             nn.Dropout(p=dropout),
-            nn.Linear(c5 * side * side, hidden), act(),
+            nn.Linear(c5 * side * side, hidden),
+            act(),
             nn.Dropout(p=dropout),
-            nn.Linear(hidden, hidden), act(),
+            nn.Linear(hidden, hidden),
+            act(),
             nn.Linear(hidden, num_classes),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: N x 1 x 28 x 28
-        x = self.features(x)        # N x c5 x 2 x 2 (overlapping pools) or N x c5 x 3 x 3
-        x = torch.flatten(x, 1)     # N x c5*side*side
-        return self.classifier(x)   # N x num_classes
+        x = self.features(x)  # N x c5 x 2 x 2 (overlapping pools) or N x c5 x 3 x 3
+        x = torch.flatten(x, 1)  # N x c5*side*side
+        return self.classifier(x)  # N x num_classes
 
 
 def mnist_alexnet(num_classes: int = 10, **kwargs) -> MNISTAlexNet:
@@ -215,15 +229,23 @@ class SmallCNN(nn.Module):
       k**-beta = 2**-0.75, which is what LRN computes when sum(a^2) is tiny.
     """
 
-    def __init__(self, activation: str = "relu", pool: str = "plain", dropout: float = 0.0,
-                 norm: str = "none", widths: tuple[int, int] = (16, 32), hidden: int = 128,
-                 num_classes: int = 10) -> None:
+    def __init__(
+        self,
+        activation: str = "relu",
+        pool: str = "plain",
+        dropout: float = 0.0,
+        norm: str = "none",
+        widths: tuple[int, int] = (16, 32),
+        hidden: int = 128,
+        num_classes: int = 10,
+    ) -> None:
         super().__init__()
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation={activation!r} is not one of {sorted(ACTIVATIONS)}.")
         if pool not in POOLS:
-            raise ValueError(f"pool={pool!r} is not one of {POOLS}: 'plain' is 2x2 stride 2, "
-                             "'overlap' is 3x3 stride 2 padding 1.")
+            raise ValueError(
+                f"pool={pool!r} is not one of {POOLS}: 'plain' is 2x2 stride 2, 'overlap' is 3x3 stride 2 padding 1."
+            )
         if norm not in NORMS:
             raise ValueError(f"norm={norm!r} is not one of {NORMS}.")
         if not 0.0 <= dropout < 1.0:
@@ -238,25 +260,32 @@ class SmallCNN(nn.Module):
             if norm == "lrn":
                 return paper_lrn()
             if norm == "scale":
-                return ConstantScale(LRN_K ** -LRN_BETA)
+                return ConstantScale(LRN_K**-LRN_BETA)
             return nn.Identity()
 
         self.features = nn.Sequential(
-            nn.Conv2d(1, c1, kernel_size=3, padding=1), act(), normalization(), pooling(),
-            nn.Conv2d(c1, c2, kernel_size=3, padding=1), act(), normalization(), pooling(),
+            nn.Conv2d(1, c1, kernel_size=3, padding=1),
+            act(),
+            normalization(),
+            pooling(),
+            nn.Conv2d(c1, c2, kernel_size=3, padding=1),
+            act(),
+            normalization(),
+            pooling(),
         )
         self.classifier = nn.Sequential(
             nn.Dropout(dropout),
-            nn.Linear(c2 * 7 * 7, hidden), act(),
+            nn.Linear(c2 * 7 * 7, hidden),
+            act(),
             nn.Dropout(dropout),
             nn.Linear(hidden, num_classes),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: N x 1 x 28 x 28
-        x = self.features(x)        # N x c2 x 7 x 7 (both poolings)
-        x = torch.flatten(x, 1)     # N x c2*49
-        return self.classifier(x)   # N x num_classes
+        x = self.features(x)  # N x c2 x 7 x 7 (both poolings)
+        x = torch.flatten(x, 1)  # N x c2*49
+        return self.classifier(x)  # N x num_classes
 
 
 class ConstantScale(nn.Module):

@@ -3,6 +3,7 @@
 ``squeezenet1_0`` and ``squeezenet1_1`` use torchvision's module names, so torchvision's
 state_dicts (pretrained weights included) load with ``strict=True`` and give the same outputs.
 """
+
 from __future__ import annotations
 
 import torch
@@ -58,9 +59,9 @@ class Fire(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: N x inplanes x H x W
-        s = self.squeeze_activation(self.squeeze(x))                # N x squeeze x H x W
-        e1 = self.expand1x1(s)                                       # N x e1x1 x H x W
-        e3 = self.expand3x3(s)                                       # N x e3x3 x H x W
+        s = self.squeeze_activation(self.squeeze(x))  # N x squeeze x H x W
+        e1 = self.expand1x1(s)  # N x e1x1 x H x W
+        e3 = self.expand3x3(s)  # N x e3x3 x H x W
         if self.expand_bn is None:
             out = torch.cat([self.expand1x1_activation(e1), self.expand3x3_activation(e3)], dim=1)
         else:
@@ -126,9 +127,9 @@ class SqueezeNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: N x 3 x 224 x 224
-        x = self.features(x)          # N x 512 x 13 x 13 (1.0 and 1.1 alike)
-        x = self.classifier(x)        # N x num_classes x 1 x 1
-        return torch.flatten(x, 1)    # N x num_classes
+        x = self.features(x)  # N x 512 x 13 x 13 (1.0 and 1.1 alike)
+        x = self.classifier(x)  # N x num_classes x 1 x 1
+        return torch.flatten(x, 1)  # N x num_classes
 
 
 def _init_squeezenet(model: nn.Module, final_conv: nn.Conv2d) -> None:
@@ -158,6 +159,7 @@ def squeezenet1_1(num_classes: int = 1000, dropout: float = 0.5) -> SqueezeNet:
 
 
 # --- The paper's design-space exploration ------------------------------------------------------
+
 
 def fire_sizes(
     squeeze_ratio: float = 0.125,
@@ -243,6 +245,7 @@ def squeezenet_explore(squeeze_ratio: float = 0.125, pct_3x3: float = 0.5, num_c
 
 # --- MNIST-sized SqueezeNet -------------------------------------------------------------------
 
+
 class MNISTSqueezeNet(nn.Module):
     """A small SqueezeNet for 1 x 28 x 28 digits.
 
@@ -296,8 +299,8 @@ class MNISTSqueezeNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: N x 1 x 28 x 28
-        x = self.features(x)              # N x 96 x 7 x 7 (14 x 14 until the max-pool)
-        x = self.final_conv(x)            # N x 10 x 7 x 7
+        x = self.features(x)  # N x 96 x 7 x 7 (14 x 14 until the max-pool)
+        x = self.final_conv(x)  # N x 10 x 7 x 7
         return torch.flatten(self.pool(x), 1)  # N x 10
 
 
@@ -313,6 +316,13 @@ def mnist_squeezenet(
 
 
 __all__ = [
-    "Fire", "SqueezeNet", "squeezenet1_0", "squeezenet1_1", "fire_sizes", "FireNet",
-    "squeezenet_explore", "MNISTSqueezeNet", "mnist_squeezenet",
+    "Fire",
+    "SqueezeNet",
+    "squeezenet1_0",
+    "squeezenet1_1",
+    "fire_sizes",
+    "FireNet",
+    "squeezenet_explore",
+    "MNISTSqueezeNet",
+    "mnist_squeezenet",
 ]

@@ -1,5 +1,6 @@
 """Lesson 04: Inception blocks, GoogLeNet (the paper's layout and torchvision's), and
 InceptionA (MNIST), a small two-block net for digits."""
+
 from __future__ import annotations
 
 from functools import partial
@@ -45,14 +46,14 @@ class InceptionA(nn.Module):
         """The four branch outputs, in the order they are concatenated (``branch_names``)."""
         a = self._act
         # x: N x C x H x W
-        b1 = a(self.branch1x1(x))                                           # N x 16 x H x W
-        b5 = a(self.branch5x5_2(a(self.branch5x5_1(x))))                    # N x 24 x H x W
+        b1 = a(self.branch1x1(x))  # N x 16 x H x W
+        b5 = a(self.branch5x5_2(a(self.branch5x5_1(x))))  # N x 24 x H x W
         b3 = a(self.branch3x3_3(a(self.branch3x3_2(a(self.branch3x3_1(x))))))  # N x 24 x H x W
         bp = a(self.branch_pool(F.avg_pool2d(x, kernel_size=3, stride=1, padding=1)))  # N x 24 x H x W
         return [b1, b5, b3, bp]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.cat(self.branches(x), dim=1)                           # N x 88 x H x W
+        return torch.cat(self.branches(x), dim=1)  # N x 88 x H x W
 
 
 class InceptionANet(nn.Module):
@@ -76,11 +77,11 @@ class InceptionANet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: N x 1 x 28 x 28
         x = F.relu(self.mp(self.conv1(x)))  # N x 10 x 12 x 12
-        x = self.incep1(x)                  # N x 88 x 12 x 12
+        x = self.incep1(x)  # N x 88 x 12 x 12
         x = F.relu(self.mp(self.conv2(x)))  # N x 20 x 4 x 4
-        x = self.incep2(x)                  # N x 88 x 4 x 4
-        x = torch.flatten(x, 1)             # N x 1408
-        return self.fc(x)                   # N x 10
+        x = self.incep2(x)  # N x 88 x 4 x 4
+        x = torch.flatten(x, 1)  # N x 1408
+        return self.fc(x)  # N x 10
 
 
 # ---------------------------------------------------------------------------------------------
@@ -187,11 +188,11 @@ class InceptionAux(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: N x C x H x W (14 x 14 in the full network)
         x = F.adaptive_avg_pool2d(x, (self.pool_size, self.pool_size))  # N x C x 4 x 4
-        x = self.conv(x)                                                 # N x 128 x 4 x 4
-        x = torch.flatten(x, 1)                                          # N x 2048
-        x = F.relu(self.fc1(x), inplace=True)                            # N x 1024
+        x = self.conv(x)  # N x 128 x 4 x 4
+        x = torch.flatten(x, 1)  # N x 2048
+        x = F.relu(self.fc1(x), inplace=True)  # N x 1024
         x = self.dropout(x)
-        return self.fc2(x)                                               # N x num_classes
+        return self.fc2(x)  # N x num_classes
 
 
 class GoogLeNet(nn.Module):
@@ -229,17 +230,17 @@ class GoogLeNet(nn.Module):
         self.conv3 = conv(64, 192, kernel_size=3, padding=1)
         self.maxpool2 = nn.MaxPool2d(3, stride=2, ceil_mode=True)
         #                         in   1x1  3x3red 3x3  5x5red 5x5  pool
-        self.inception3a = block(192,  64,  96,   128, 16,    32,  32)
-        self.inception3b = block(256, 128, 128,   192, 32,    96,  64)
+        self.inception3a = block(192, 64, 96, 128, 16, 32, 32)
+        self.inception3b = block(256, 128, 128, 192, 32, 96, 64)
         self.maxpool3 = nn.MaxPool2d(3, stride=2, ceil_mode=True)
-        self.inception4a = block(480, 192,  96,   208, 16,    48,  64)
-        self.inception4b = block(512, 160, 112,   224, 24,    64,  64)
-        self.inception4c = block(512, 128, 128,   256, 24,    64,  64)
-        self.inception4d = block(512, 112, 144,   288, 32,    64,  64)
-        self.inception4e = block(528, 256, 160,   320, 32,   128, 128)
+        self.inception4a = block(480, 192, 96, 208, 16, 48, 64)
+        self.inception4b = block(512, 160, 112, 224, 24, 64, 64)
+        self.inception4c = block(512, 128, 128, 256, 24, 64, 64)
+        self.inception4d = block(512, 112, 144, 288, 32, 64, 64)
+        self.inception4e = block(528, 256, 160, 320, 32, 128, 128)
         self.maxpool4 = nn.MaxPool2d(2, stride=2, ceil_mode=True)
-        self.inception5a = block(832, 256, 160,   320, 32,   128, 128)
-        self.inception5b = block(832, 384, 192,   384, 48,   128, 128)
+        self.inception5a = block(832, 256, 160, 320, 32, 128, 128)
+        self.inception5b = block(832, 384, 192, 384, 48, 128, 128)
 
         head = partial(InceptionAux, num_classes=num_classes, dropout=dropout_aux, batch_norm=batch_norm)
         self.aux1 = head(512) if aux_logits else None
@@ -265,14 +266,14 @@ class GoogLeNet(nn.Module):
         if self.transform_input:
             x = self._transform_input(x)
         # N x 3 x 224 x 224
-        x = self.conv1(x)        # N x 64 x 112 x 112
-        x = self.maxpool1(x)     # N x 64 x 56 x 56
-        x = self.conv2(x)        # N x 64 x 56 x 56
-        x = self.conv3(x)        # N x 192 x 56 x 56
-        x = self.maxpool2(x)     # N x 192 x 28 x 28
+        x = self.conv1(x)  # N x 64 x 112 x 112
+        x = self.maxpool1(x)  # N x 64 x 56 x 56
+        x = self.conv2(x)  # N x 64 x 56 x 56
+        x = self.conv3(x)  # N x 192 x 56 x 56
+        x = self.maxpool2(x)  # N x 192 x 28 x 28
         x = self.inception3a(x)  # N x 256 x 28 x 28
         x = self.inception3b(x)  # N x 480 x 28 x 28
-        x = self.maxpool3(x)     # N x 480 x 14 x 14
+        x = self.maxpool3(x)  # N x 480 x 14 x 14
         x = self.inception4a(x)  # N x 512 x 14 x 14
         aux1 = self.aux1(x) if self.aux1 is not None and self.training else None
         x = self.inception4b(x)  # N x 512 x 14 x 14
@@ -280,13 +281,13 @@ class GoogLeNet(nn.Module):
         x = self.inception4d(x)  # N x 528 x 14 x 14
         aux2 = self.aux2(x) if self.aux2 is not None and self.training else None
         x = self.inception4e(x)  # N x 832 x 14 x 14
-        x = self.maxpool4(x)     # N x 832 x 7 x 7
+        x = self.maxpool4(x)  # N x 832 x 7 x 7
         x = self.inception5a(x)  # N x 832 x 7 x 7
         x = self.inception5b(x)  # N x 1024 x 7 x 7
-        x = self.avgpool(x)      # N x 1024 x 1 x 1
+        x = self.avgpool(x)  # N x 1024 x 1 x 1
         x = torch.flatten(x, 1)  # N x 1024
         x = self.dropout(x)
-        x = self.fc(x)           # N x num_classes
+        x = self.fc(x)  # N x num_classes
         if aux1 is not None and aux2 is not None:
             return x, aux1, aux2
         return x
@@ -314,9 +315,15 @@ def googlenet(
     """
     if dropout is None:
         dropout = 0.2 if torchvision_layout else 0.4
-    return GoogLeNet(num_classes=num_classes, aux_logits=aux_logits, kernel5=3 if torchvision_layout else 5,
-                     transform_input=transform_input, dropout=dropout, dropout_aux=dropout_aux,
-                     batch_norm=torchvision_layout)
+    return GoogLeNet(
+        num_classes=num_classes,
+        aux_logits=aux_logits,
+        kernel5=3 if torchvision_layout else 5,
+        transform_input=transform_input,
+        dropout=dropout,
+        dropout_aux=dropout_aux,
+        batch_norm=torchvision_layout,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -331,28 +338,36 @@ class MNISTGoogLeNet(nn.Module):
     weights with and without them: a fair comparison.
     """
 
-    def __init__(self, num_classes: int = 10, aux_logits: bool = True, batch_norm: bool = False,
-                 dropout_aux: float = 0.0) -> None:
+    def __init__(
+        self, num_classes: int = 10, aux_logits: bool = True, batch_norm: bool = False, dropout_aux: float = 0.0
+    ) -> None:
         super().__init__()
         self.aux_logits = aux_logits
         block = partial(Inception, batch_norm=batch_norm)
         self.stem = BasicConv2d(1, 32, kernel_size=3, padding=1, batch_norm=batch_norm)
         self.maxpool1 = nn.MaxPool2d(2)
         #                   in  1x1 3x3red 3x3 5x5red 5x5 pool
-        self.inception3a = block(32,  16, 16,  24,  8,   12, 12)  # -> 64
-        self.inception3b = block(64,  24, 24,  32,  8,   16, 16)  # -> 88
+        self.inception3a = block(32, 16, 16, 24, 8, 12, 12)  # -> 64
+        self.inception3b = block(64, 24, 24, 32, 8, 16, 16)  # -> 88
         self.maxpool2 = nn.MaxPool2d(2)
-        self.inception4a = block(88,  32, 24,  40,  8,   16, 16)  # -> 104
-        self.inception4b = block(104, 32, 32,  48,  8,   16, 16)  # -> 112
-        self.inception4c = block(112, 32, 32,  48, 12,   24, 24)  # -> 128
-        self.inception4d = block(128, 48, 32,  56, 12,   24, 24)  # -> 152
+        self.inception4a = block(88, 32, 24, 40, 8, 16, 16)  # -> 104
+        self.inception4b = block(104, 32, 32, 48, 8, 16, 16)  # -> 112
+        self.inception4c = block(112, 32, 32, 48, 12, 24, 24)  # -> 128
+        self.inception4d = block(128, 48, 32, 56, 12, 24, 24)  # -> 152
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.fc = nn.Linear(152, num_classes)
         _xavier_init(self)
         self.aux1 = self.aux2 = None
         if aux_logits:
-            head = partial(InceptionAux, num_classes=num_classes, dropout=dropout_aux, conv_channels=32,
-                           pool_size=2, hidden=128, batch_norm=batch_norm)
+            head = partial(
+                InceptionAux,
+                num_classes=num_classes,
+                dropout=dropout_aux,
+                conv_channels=32,
+                pool_size=2,
+                hidden=128,
+                batch_norm=batch_norm,
+            )
             self.aux1 = head(104)
             self.aux2 = head(128)
             _xavier_init(self.aux1)
@@ -361,17 +376,17 @@ class MNISTGoogLeNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         # x: N x 1 x 28 x 28
         x = self.maxpool1(self.stem(x))  # N x 32 x 14 x 14
-        x = self.inception3a(x)          # N x 64 x 14 x 14
-        x = self.inception3b(x)          # N x 88 x 14 x 14
-        x = self.maxpool2(x)             # N x 88 x 7 x 7
-        x = self.inception4a(x)          # N x 104 x 7 x 7
+        x = self.inception3a(x)  # N x 64 x 14 x 14
+        x = self.inception3b(x)  # N x 88 x 14 x 14
+        x = self.maxpool2(x)  # N x 88 x 7 x 7
+        x = self.inception4a(x)  # N x 104 x 7 x 7
         aux1 = self.aux1(x) if self.aux1 is not None and self.training else None
-        x = self.inception4b(x)          # N x 112 x 7 x 7
-        x = self.inception4c(x)          # N x 128 x 7 x 7
+        x = self.inception4b(x)  # N x 112 x 7 x 7
+        x = self.inception4c(x)  # N x 128 x 7 x 7
         aux2 = self.aux2(x) if self.aux2 is not None and self.training else None
-        x = self.inception4d(x)          # N x 152 x 7 x 7
+        x = self.inception4d(x)  # N x 152 x 7 x 7
         x = torch.flatten(self.avgpool(x), 1)  # N x 152
-        x = self.fc(x)                   # N x num_classes
+        x = self.fc(x)  # N x num_classes
         if aux1 is not None and aux2 is not None:
             return x, aux1, aux2
         return x

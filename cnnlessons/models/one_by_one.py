@@ -5,6 +5,7 @@ A 1x1 convolution is a fully connected layer applied at every pixel, across chan
 the network ends with global average pooling over one map per class instead of fully
 connected layers.
 """
+
 from __future__ import annotations
 
 import torch
@@ -46,8 +47,8 @@ class MLPConv(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: N x in x H x W
-        x = self.conv(x)   # N x mid x H' x W' (the only layer that looks at neighbours)
-        x = self.mlp1(x)   # N x mid x H' x W' (per-pixel MLP, layer 1)
+        x = self.conv(x)  # N x mid x H' x W' (the only layer that looks at neighbours)
+        x = self.mlp1(x)  # N x mid x H' x W' (per-pixel MLP, layer 1)
         return self.mlp2(x)  # N x out x H' x W' (per-pixel MLP, layer 2)
 
 
@@ -62,12 +63,12 @@ class NiN(nn.Module):
     def __init__(self, num_classes: int = 1000, dropout: float = 0.5) -> None:
         super().__init__()
         self.features = nn.Sequential(
-            MLPConv(3, 96, kernel_size=11, stride=4),            # N x 96 x 54 x 54
-            nn.MaxPool2d(3, stride=2, ceil_mode=True),           # N x 96 x 27 x 27
-            MLPConv(96, 256, kernel_size=5, padding=2),          # N x 256 x 27 x 27
-            nn.MaxPool2d(3, stride=2, ceil_mode=True),           # N x 256 x 13 x 13
-            MLPConv(256, 384, kernel_size=3, padding=1),         # N x 384 x 13 x 13
-            nn.MaxPool2d(3, stride=2, ceil_mode=True),           # N x 384 x 6 x 6
+            MLPConv(3, 96, kernel_size=11, stride=4),  # N x 96 x 54 x 54
+            nn.MaxPool2d(3, stride=2, ceil_mode=True),  # N x 96 x 27 x 27
+            MLPConv(96, 256, kernel_size=5, padding=2),  # N x 256 x 27 x 27
+            nn.MaxPool2d(3, stride=2, ceil_mode=True),  # N x 256 x 13 x 13
+            MLPConv(256, 384, kernel_size=3, padding=1),  # N x 384 x 13 x 13
+            nn.MaxPool2d(3, stride=2, ceil_mode=True),  # N x 384 x 6 x 6
             nn.Dropout(dropout),
             MLPConv(384, num_classes, kernel_size=3, padding=1, mid_channels=1024, final_relu=False),
         )
@@ -75,9 +76,9 @@ class NiN(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: N x 3 x 224 x 224
-        x = self.features(x)          # N x num_classes x 6 x 6
-        x = self.avgpool(x)           # N x num_classes x 1 x 1
-        return torch.flatten(x, 1)    # N x num_classes
+        x = self.features(x)  # N x num_classes x 6 x 6
+        x = self.avgpool(x)  # N x num_classes x 1 x 1
+        return torch.flatten(x, 1)  # N x num_classes
 
 
 def nin(num_classes: int = 1000, dropout: float = 0.5) -> NiN:
@@ -94,21 +95,22 @@ class MNISTNiN(nn.Module):
     def __init__(self, num_classes: int = 10, batch_norm: bool = True, dropout: float = 0.0) -> None:
         super().__init__()
         self.features = nn.Sequential(
-            MLPConv(1, 32, kernel_size=5, padding=2, batch_norm=batch_norm),   # N x 32 x 28 x 28
-            nn.MaxPool2d(2),                                                   # N x 32 x 14 x 14
+            MLPConv(1, 32, kernel_size=5, padding=2, batch_norm=batch_norm),  # N x 32 x 28 x 28
+            nn.MaxPool2d(2),  # N x 32 x 14 x 14
             MLPConv(32, 64, kernel_size=3, padding=1, batch_norm=batch_norm),  # N x 64 x 14 x 14
-            nn.MaxPool2d(2),                                                   # N x 64 x 7 x 7
+            nn.MaxPool2d(2),  # N x 64 x 7 x 7
             nn.Dropout(dropout),
-            MLPConv(64, num_classes, kernel_size=3, padding=1, mid_channels=64,
-                    batch_norm=batch_norm, final_relu=False),                  # N x 10 x 7 x 7
+            MLPConv(
+                64, num_classes, kernel_size=3, padding=1, mid_channels=64, batch_norm=batch_norm, final_relu=False
+            ),  # N x 10 x 7 x 7
         )
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: N x 1 x 28 x 28
-        x = self.features(x)          # N x num_classes x 7 x 7: one map per class
-        x = self.avgpool(x)           # N x num_classes x 1 x 1
-        return torch.flatten(x, 1)    # N x num_classes
+        x = self.features(x)  # N x num_classes x 7 x 7: one map per class
+        x = self.avgpool(x)  # N x num_classes x 1 x 1
+        return torch.flatten(x, 1)  # N x num_classes
 
 
 def mnist_nin(num_classes: int = 10, batch_norm: bool = True) -> MNISTNiN:

@@ -6,6 +6,7 @@ MNIST net with two residual blocks, and an Inception-ResNet block.
 weights included) load with ``strict=True`` and give the same outputs. ``residual=False``
 builds the plain twin: the same layers without any shortcut.
 """
+
 from __future__ import annotations
 
 import torch
@@ -55,11 +56,11 @@ class BasicBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: N x inplanes x H x W
-        out = self.relu(self.bn1(self.conv1(x)))   # N x planes x H/stride x W/stride
-        out = self.bn2(self.conv2(out))            # N x planes x H/stride x W/stride: F(x)
+        out = self.relu(self.bn1(self.conv1(x)))  # N x planes x H/stride x W/stride
+        out = self.bn2(self.conv2(out))  # N x planes x H/stride x W/stride: F(x)
         if self.residual:
             identity = x if self.downsample is None else self.downsample(x)
-            out = out + identity                   # F(x) + x
+            out = out + identity  # F(x) + x
         return self.relu(out)
 
 
@@ -94,9 +95,9 @@ class Bottleneck(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: N x inplanes x H x W
-        out = self.relu(self.bn1(self.conv1(x)))    # N x planes x H x W        (reduce)
+        out = self.relu(self.bn1(self.conv1(x)))  # N x planes x H x W        (reduce)
         out = self.relu(self.bn2(self.conv2(out)))  # N x planes x H/s x W/s    (3x3)
-        out = self.bn3(self.conv3(out))             # N x 4*planes x H/s x W/s  (expand)
+        out = self.bn3(self.conv3(out))  # N x 4*planes x H/s x W/s  (expand)
         if self.residual:
             identity = x if self.downsample is None else self.downsample(x)
             out = out + identity
@@ -150,13 +151,13 @@ class ResNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: N x 3 x 224 x 224
         x = self.relu(self.bn1(self.conv1(x)))  # N x 64 x 112 x 112
-        x = self.maxpool(x)                     # N x 64 x 56 x 56
-        x = self.layer1(x)                      # N x 64e x 56 x 56   (e = block.expansion)
-        x = self.layer2(x)                      # N x 128e x 28 x 28
-        x = self.layer3(x)                      # N x 256e x 14 x 14
-        x = self.layer4(x)                      # N x 512e x 7 x 7
-        x = torch.flatten(self.avgpool(x), 1)   # N x 512e
-        return self.fc(x)                       # N x num_classes
+        x = self.maxpool(x)  # N x 64 x 56 x 56
+        x = self.layer1(x)  # N x 64e x 56 x 56   (e = block.expansion)
+        x = self.layer2(x)  # N x 128e x 28 x 28
+        x = self.layer3(x)  # N x 256e x 14 x 14
+        x = self.layer4(x)  # N x 512e x 7 x 7
+        x = torch.flatten(self.avgpool(x), 1)  # N x 512e
+        return self.fc(x)  # N x num_classes
 
 
 def _init_resnet(model: nn.Module, zero_init_residual: bool = False) -> None:
@@ -220,15 +221,17 @@ class ShortcutA(nn.Module):
     def __init__(self, in_planes: int, out_planes: int, stride: int = 1) -> None:
         super().__init__()
         if out_planes < in_planes:
-            raise ValueError(f"option A pads channels with zeros, so it cannot go from {in_planes} down to "
-                             f"{out_planes}: use a projection (option B) there.")
+            raise ValueError(
+                f"option A pads channels with zeros, so it cannot go from {in_planes} down to "
+                f"{out_planes}: use a projection (option B) there."
+            )
         self.extra = out_planes - in_planes
         self.stride = stride
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: N x in x H x W
-        x = x[:, :, :: self.stride, :: self.stride]      # N x in x H/s x W/s (s = stride, rounded up)
-        return F.pad(x, (0, 0, 0, 0, 0, self.extra))     # N x out x H/s x W/s, the new channels zero
+        x = x[:, :, :: self.stride, :: self.stride]  # N x in x H/s x W/s (s = stride, rounded up)
+        return F.pad(x, (0, 0, 0, 0, 0, self.extra))  # N x out x H/s x W/s, the new channels zero
 
 
 class CifarBlock(nn.Module):
@@ -239,12 +242,21 @@ class CifarBlock(nn.Module):
     plain twin). ``batch_norm=False`` removes the BatchNorms and gives the convolutions biases.
     """
 
-    def __init__(self, inplanes: int, planes: int, stride: int = 1, residual: bool = True,
-                 shortcut: str = "A", batch_norm: bool = True) -> None:
+    def __init__(
+        self,
+        inplanes: int,
+        planes: int,
+        stride: int = 1,
+        residual: bool = True,
+        shortcut: str = "A",
+        batch_norm: bool = True,
+    ) -> None:
         super().__init__()
         if shortcut not in SHORTCUTS:
-            raise ValueError(f"shortcut={shortcut!r}: use 'A' (zero padding), 'B' (projection where the "
-                             f"shape changes) or 'C' (projection everywhere).")
+            raise ValueError(
+                f"shortcut={shortcut!r}: use 'A' (zero padding), 'B' (projection where the "
+                f"shape changes) or 'C' (projection everywhere)."
+            )
         self.conv1 = nn.Conv2d(inplanes, planes, 3, stride=stride, padding=1, bias=not batch_norm)
         self.bn1 = nn.BatchNorm2d(planes) if batch_norm else nn.Identity()
         self.relu = nn.ReLU(inplace=True)
@@ -260,10 +272,10 @@ class CifarBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: N x inplanes x H x W
-        out = self.relu(self.bn1(self.conv1(x)))   # N x planes x H/s x W/s
-        out = self.bn2(self.conv2(out))            # N x planes x H/s x W/s: F(x)
+        out = self.relu(self.bn1(self.conv1(x)))  # N x planes x H/s x W/s
+        out = self.bn2(self.conv2(out))  # N x planes x H/s x W/s: F(x)
         if self.residual:
-            out = out + (x if self.shortcut is None else self.shortcut(x))   # F(x) + x
+            out = out + (x if self.shortcut is None else self.shortcut(x))  # F(x) + x
         return self.relu(out)
 
 
@@ -278,8 +290,15 @@ class MNISTResNet(nn.Module):
     PyTorch's default initialization (the settings in the notebook were measured with it).
     """
 
-    def __init__(self, depth: int = 20, residual: bool = True, widths: tuple[int, int, int] = (16, 32, 64),
-                 shortcut: str = "A", batch_norm: bool = True, num_classes: int = 10) -> None:
+    def __init__(
+        self,
+        depth: int = 20,
+        residual: bool = True,
+        widths: tuple[int, int, int] = (16, 32, 64),
+        shortcut: str = "A",
+        batch_norm: bool = True,
+        num_classes: int = 10,
+    ) -> None:
         super().__init__()
         if depth < 8 or (depth - 2) % 6 != 0:
             raise ValueError(f"depth={depth} must be 6n+2 with n >= 1 (8, 14, 20, 26, 32, ..., 56).")
@@ -304,20 +323,27 @@ class MNISTResNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: N x 1 x 28 x 28
         x = self.relu(self.bn1(self.conv1(x)))  # N x 16 x 14 x 14
-        x = self.layer1(x)                      # N x 16 x 14 x 14
-        x = self.layer2(x)                      # N x 32 x 7 x 7
-        x = self.layer3(x)                      # N x 64 x 4 x 4
-        x = torch.flatten(self.avgpool(x), 1)   # N x 64
-        return self.fc(x)                       # N x 10
+        x = self.layer1(x)  # N x 16 x 14 x 14
+        x = self.layer2(x)  # N x 32 x 7 x 7
+        x = self.layer3(x)  # N x 64 x 4 x 4
+        x = torch.flatten(self.avgpool(x), 1)  # N x 64
+        return self.fc(x)  # N x 10
 
 
-def mnist_resnet(depth: int = 20, residual: bool = True, widths: tuple[int, int, int] = (16, 32, 64),
-                 shortcut: str = "A", batch_norm: bool = True, num_classes: int = 10) -> MNISTResNet:
+def mnist_resnet(
+    depth: int = 20,
+    residual: bool = True,
+    widths: tuple[int, int, int] = (16, 32, 64),
+    shortcut: str = "A",
+    batch_norm: bool = True,
+    num_classes: int = 10,
+) -> MNISTResNet:
     """The degradation experiment's nets: ``mnist_resnet(32, residual=False)`` is plain-32."""
     return MNISTResNet(depth, residual, widths, shortcut, batch_norm, num_classes)
 
 
 # --- A small MNIST net with two residual blocks ------------------------------------------------
+
 
 class ResidualBlock(nn.Module):
     """Two 3x3 convolutions (padding 1) keeping ``channels``; output = ReLU(x + F(x)). No BatchNorm."""
@@ -330,9 +356,9 @@ class ResidualBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: N x C x H x W
-        y = F.relu(self.conv1(x))   # N x C x H x W
-        y = self.conv2(y)           # N x C x H x W: F(x)
-        return F.relu(x + y)        # the addition needs F(x) and x of the same shape
+        y = F.relu(self.conv1(x))  # N x C x H x W
+        y = self.conv2(y)  # N x C x H x W: F(x)
+        return F.relu(x + y)  # the addition needs F(x) and x of the same shape
 
 
 class TwoBlockResidualNet(nn.Module):
@@ -356,11 +382,11 @@ class TwoBlockResidualNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: N x 1 x 28 x 28
         x = F.relu(self.mp(self.conv1(x)))  # N x 16 x 12 x 12
-        x = self.rblock1(x)                 # N x 16 x 12 x 12
+        x = self.rblock1(x)  # N x 16 x 12 x 12
         x = F.relu(self.mp(self.conv2(x)))  # N x 32 x 4 x 4
-        x = self.rblock2(x)                 # N x 32 x 4 x 4
-        x = torch.flatten(x, 1)             # N x 512
-        return self.fc(x)                   # N x 10
+        x = self.rblock2(x)  # N x 32 x 4 x 4
+        x = torch.flatten(x, 1)  # N x 512
+        return self.fc(x)  # N x 10
 
 
 # --- Inception-ResNet ------------------------------------------------------------------------
@@ -396,16 +422,30 @@ class InceptionResNetA(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: N x C x H x W
-        b0 = self.branch0(x)                    # N x b x H x W
-        b1 = self.branch1(x)                    # N x b x H x W
-        b2 = self.branch2(x)                    # N x 2b x H x W
-        out = torch.cat([b0, b1, b2], dim=1)    # N x 4b x H x W
-        out = self.conv(out)                    # N x C x H x W
+        b0 = self.branch0(x)  # N x b x H x W
+        b1 = self.branch1(x)  # N x b x H x W
+        b2 = self.branch2(x)  # N x 2b x H x W
+        out = torch.cat([b0, b1, b2], dim=1)  # N x 4b x H x W
+        out = self.conv(out)  # N x C x H x W
         return self.relu(x + self.scale * out)  # N x C x H x W
 
 
 __all__ = [
-    "BasicBlock", "Bottleneck", "ResNet", "resnet18", "resnet34", "resnet50", "plain18", "plain34",
-    "SHORTCUTS", "ShortcutA", "CifarBlock", "MNISTResNet", "mnist_resnet", "ResidualBlock", "TwoBlockResidualNet",
-    "BasicConv2d", "InceptionResNetA",
+    "BasicBlock",
+    "Bottleneck",
+    "ResNet",
+    "resnet18",
+    "resnet34",
+    "resnet50",
+    "plain18",
+    "plain34",
+    "SHORTCUTS",
+    "ShortcutA",
+    "CifarBlock",
+    "MNISTResNet",
+    "mnist_resnet",
+    "ResidualBlock",
+    "TwoBlockResidualNet",
+    "BasicConv2d",
+    "InceptionResNetA",
 ]

@@ -3,6 +3,7 @@
 Two convolutional blocks and a linear classifier: about 20k parameters, enough for about 97%
 on MNIST after three epochs on 6,000 training images (lesson 00 prints its own run's figures).
 """
+
 from __future__ import annotations
 
 import torch
@@ -27,7 +28,7 @@ class ConvBlock(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: N x in_channels x H x W
         x = self.relu(self.bn(self.conv(x)))  # N x out_channels x H x W
-        return self.pool(x)                   # N x out_channels x H/2 x W/2
+        return self.pool(x)  # N x out_channels x H/2 x W/2
 
 
 class TinyCNN(nn.Module):
@@ -55,9 +56,9 @@ class TinyCNN(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: N x 1 x 28 x 28
-        x = self.block1(x)      # N x 16 x 14 x 14
-        x = self.block2(x)      # N x 32 x 7 x 7
-        x = self.flatten(x)     # N x 1568
+        x = self.block1(x)  # N x 16 x 14 x 14
+        x = self.block2(x)  # N x 32 x 7 x 7
+        x = self.flatten(x)  # N x 1568
         return self.classifier(x)  # N x 10
 
 

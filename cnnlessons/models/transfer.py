@@ -4,6 +4,7 @@ The recipe the lesson teaches: keep a trained feature extractor, freeze it, put 
 top for the new task and train the head (stage 1); then unfreeze the last block and fine-tune
 it with the head at a smaller learning rate (stage 2).
 """
+
 from __future__ import annotations
 
 import torch
@@ -30,15 +31,15 @@ class TransferNet(nn.Module):
     def __init__(self, num_classes: int = 5) -> None:
         super().__init__()
         self.backbone = nn.Sequential()
-        self.backbone.add_module("block1", conv_block(1, 32))   # N x 32 x 14 x 14
+        self.backbone.add_module("block1", conv_block(1, 32))  # N x 32 x 14 x 14
         self.backbone.add_module("block2", conv_block(32, 64))  # N x 64 x 7 x 7
         self.head = nn.Linear(self.feature_dim, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: N x 1 x 28 x 28
-        x = self.backbone(x)     # N x 64 x 7 x 7
+        x = self.backbone(x)  # N x 64 x 7 x 7
         x = torch.flatten(x, 1)  # N x 3136
-        return self.head(x)      # N x num_classes
+        return self.head(x)  # N x num_classes
 
 
 def transfer_net(num_classes: int = 5) -> TransferNet:
@@ -68,8 +69,7 @@ def freeze_up_to(model: nn.Module, last: str) -> nn.Module:
     """
     names = [name for name, _ in model.named_children()]
     if last not in names:
-        raise KeyError(f"{type(model).__name__} has no child named {last!r}; its children are: "
-                       f"{', '.join(names)}")
+        raise KeyError(f"{type(model).__name__} has no child named {last!r}; its children are: {', '.join(names)}")
     for name, child in model.named_children():
         freeze(child)
         if name == last:
@@ -94,9 +94,11 @@ def train_keep_frozen_bn(model: nn.Module) -> nn.Module:
 def replace_head(model: TransferNet, num_classes: int) -> nn.Linear:
     """Put a freshly initialized linear head with ``num_classes`` outputs on ``model``; return it."""
     if not hasattr(model, "head") or not isinstance(model.head, nn.Linear):
-        raise TypeError("replace_head expects a model with a linear `head` attribute, like TransferNet; "
-                        f"got {type(model).__name__}. For other models assign the new layer yourself, "
-                        "e.g. model.fc = nn.Linear(model.fc.in_features, num_classes).")
+        raise TypeError(
+            "replace_head expects a model with a linear `head` attribute, like TransferNet; "
+            f"got {type(model).__name__}. For other models assign the new layer yourself, "
+            "e.g. model.fc = nn.Linear(model.fc.in_features, num_classes)."
+        )
     model.head = nn.Linear(model.head.in_features, num_classes).to(model.head.weight.device)
     return model.head
 

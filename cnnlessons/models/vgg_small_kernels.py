@@ -9,9 +9,8 @@ map of class scores. ``mnist_vgg`` is the same recipe for 1 x 28 x 28 digits, an
 ``KernelPair`` is the lesson's head-to-head: one 5x5 layer against two 3x3 layers,
 with and without a ReLU between them.
 """
-from __future__ import annotations
 
-from typing import Union
+from __future__ import annotations
 
 import torch
 from torch import nn
@@ -19,11 +18,32 @@ from torch import nn
 # An int is a 3x3 convolution (padding 1) with that many filters followed by ReLU; "M" is a
 # 2x2 max-pool with stride 2. Column letters follow table 1 of the paper.
 cfgs: dict[str, list[str | int]] = {
-    "A": [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],                      # VGG11
-    "B": [64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],              # VGG13
+    "A": [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],  # VGG11
+    "B": [64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],  # VGG13
     "D": [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"],  # VGG16
-    "E": [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M",
-          512, 512, 512, 512, "M", 512, 512, 512, 512, "M"],                                        # VGG19
+    "E": [
+        64,
+        64,
+        "M",
+        128,
+        128,
+        "M",
+        256,
+        256,
+        256,
+        256,
+        "M",
+        512,
+        512,
+        512,
+        512,
+        "M",
+        512,
+        512,
+        512,
+        512,
+        "M",
+    ],  # VGG19
 }
 
 
@@ -34,8 +54,7 @@ paper_cfgs: dict[str, list[str | int | tuple[int, int]]] = {
     "A": cfgs["A"],
     "A-LRN": [64, "LRN", "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
     "B": cfgs["B"],
-    "C": [64, 64, "M", 128, 128, "M", 256, 256, (256, 1), "M", 512, 512, (512, 1), "M",
-          512, 512, (512, 1), "M"],
+    "C": [64, 64, "M", 128, 128, "M", 256, 256, (256, 1), "M", 512, 512, (512, 1), "M", 512, 512, (512, 1), "M"],
     "D": cfgs["D"],
     "E": cfgs["E"],
 }
@@ -57,8 +76,10 @@ def make_layers(cfg: list, batch_norm: bool = False, in_channels: int = 3) -> nn
             continue
         v, k = v if isinstance(v, tuple) and len(v) == 2 else (v, 3)
         if not isinstance(v, int) or v <= 0 or not isinstance(k, int) or k % 2 == 0:
-            raise ValueError(f"A VGG config holds positive filter counts, (filters, odd kernel) pairs, "
-                             f"'M' (max-pool) or 'LRN', got {v!r}.")
+            raise ValueError(
+                f"A VGG config holds positive filter counts, (filters, odd kernel) pairs, "
+                f"'M' (max-pool) or 'LRN', got {v!r}."
+            )
         layers.append(nn.Conv2d(in_channels, v, kernel_size=k, padding=k // 2))
         if batch_norm:
             layers.append(nn.BatchNorm2d(v))
@@ -73,8 +94,14 @@ class VGG(nn.Module):
     ``hidden`` (4096 in the paper) is the width of FC6 and FC7; the features must end with 512 channels.
     """
 
-    def __init__(self, features: nn.Module, num_classes: int = 1000, dropout: float = 0.5,
-                 init_weights: bool = True, hidden: int = 4096) -> None:
+    def __init__(
+        self,
+        features: nn.Module,
+        num_classes: int = 1000,
+        dropout: float = 0.5,
+        init_weights: bool = True,
+        hidden: int = 4096,
+    ) -> None:
         super().__init__()
         self.features = features
         self.avgpool = nn.AdaptiveAvgPool2d((7, 7))
@@ -101,10 +128,10 @@ class VGG(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: N x 3 x 224 x 224
-        x = self.features(x)        # N x 512 x 7 x 7 (five pools: 224 / 32)
-        x = self.avgpool(x)         # N x 512 x 7 x 7
-        x = torch.flatten(x, 1)     # N x 25088
-        return self.classifier(x)   # N x num_classes
+        x = self.features(x)  # N x 512 x 7 x 7 (five pools: 224 / 32)
+        x = self.avgpool(x)  # N x 512 x 7 x 7
+        x = torch.flatten(x, 1)  # N x 25088
+        return self.classifier(x)  # N x num_classes
 
 
 def _vgg(cfg: str, batch_norm: bool, **kwargs) -> VGG:
@@ -173,8 +200,8 @@ class FullyConvVGG(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: N x 3 x H x W (H, W >= 224 for VGG)
-        x = self.features(x)        # N x 512 x H/32 x W/32
-        return self.classifier(x)   # N x classes x (H/32 - 6) x (W/32 - 6)
+        x = self.features(x)  # N x 512 x H/32 x W/32
+        return self.classifier(x)  # N x classes x (H/32 - 6) x (W/32 - 6)
 
 
 def convolutionize(model: nn.Module) -> FullyConvVGG:
@@ -214,8 +241,14 @@ MNIST_CFG: list[str | int] = [16, 16, "M", 32, 32, "M", 64, 64, "M"]
 class MNISTVGG(nn.Module):
     """VGG's recipe for 1 x 28 x 28 digits: 3x3 convolutions from a config list, then two FC layers."""
 
-    def __init__(self, cfg: list[str | int] | None = None, num_classes: int = 10,
-                 batch_norm: bool = False, hidden: int = 128, dropout: float = 0.5) -> None:
+    def __init__(
+        self,
+        cfg: list[str | int] | None = None,
+        num_classes: int = 10,
+        batch_norm: bool = False,
+        hidden: int = 128,
+        dropout: float = 0.5,
+    ) -> None:
         super().__init__()
         cfg = list(MNIST_CFG if cfg is None else cfg)
         self.features = make_layers(cfg, batch_norm=batch_norm, in_channels=1)
@@ -233,13 +266,14 @@ class MNISTVGG(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: N x 1 x 28 x 28
-        x = self.features(x)        # N x 64 x 3 x 3 with MNIST_CFG
-        x = torch.flatten(x, 1)     # N x 576
-        return self.classifier(x)   # N x num_classes
+        x = self.features(x)  # N x 64 x 3 x 3 with MNIST_CFG
+        x = torch.flatten(x, 1)  # N x 576
+        return self.classifier(x)  # N x num_classes
 
 
-def mnist_vgg(cfg: list[str | int] | None = None, num_classes: int = 10, batch_norm: bool = False,
-              **kwargs) -> MNISTVGG:
+def mnist_vgg(
+    cfg: list[str | int] | None = None, num_classes: int = 10, batch_norm: bool = False, **kwargs
+) -> MNISTVGG:
     """VGG for MNIST (``MNIST_CFG`` by default)."""
     return MNISTVGG(cfg=cfg, num_classes=num_classes, batch_norm=batch_norm, **kwargs)
 
@@ -263,8 +297,10 @@ class KernelPair(nn.Module):
     def __init__(self, kind: str = "3x3x2", channels: int = 16, num_classes: int = 10) -> None:
         super().__init__()
         if kind not in self.KINDS:
-            raise ValueError(f"kind={kind!r}: use '5x5' (one layer), '3x3x2' (two stacked 3x3 layers) "
-                             "or '3x3x2-linear' (two 3x3 layers with no ReLU between them).")
+            raise ValueError(
+                f"kind={kind!r}: use '5x5' (one layer), '3x3x2' (two stacked 3x3 layers) "
+                "or '3x3x2-linear' (two 3x3 layers with no ReLU between them)."
+            )
         self.kind = kind
         c = channels
 
@@ -272,8 +308,9 @@ class KernelPair(nn.Module):
             if kind == "5x5":
                 return nn.Sequential(nn.Conv2d(c, c, 5, padding=2), nn.ReLU(True), nn.MaxPool2d(2))
             between = [nn.ReLU(True)] if kind == "3x3x2" else []
-            return nn.Sequential(nn.Conv2d(c, c, 3, padding=1), *between,
-                                 nn.Conv2d(c, c, 3, padding=1), nn.ReLU(True), nn.MaxPool2d(2))
+            return nn.Sequential(
+                nn.Conv2d(c, c, 3, padding=1), *between, nn.Conv2d(c, c, 3, padding=1), nn.ReLU(True), nn.MaxPool2d(2)
+            )
 
         self.stem = nn.Sequential(nn.Conv2d(1, c, 3, padding=1), nn.ReLU(True))
         self.stage1 = stage()
@@ -282,7 +319,7 @@ class KernelPair(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         # x: N x 1 x 28 x 28
-        x = self.stem(x)            # N x channels x 28 x 28
-        x = self.stage1(x)          # N x channels x 14 x 14
-        x = self.stage2(x)          # N x channels x 7 x 7
+        x = self.stem(x)  # N x channels x 28 x 28
+        x = self.stage1(x)  # N x channels x 14 x 14
+        x = self.stage2(x)  # N x channels x 7 x 7
         return self.classifier(torch.flatten(x, 1))

@@ -16,6 +16,7 @@ network on the result. It shows, in place:
 In plain Python (tests, benchmarks) set ``w.controls[0].value = 1e-2`` and read ``w.text`` or
 ``w.result``. The module imports ipywidgets only inside the functions that build widgets.
 """
+
 from __future__ import annotations
 
 import html
@@ -36,8 +37,8 @@ HIST_BINS = 20
 def paper_lrn_by_hand(a: torch.Tensor, k: float, n: int, alpha: float, beta: float) -> torch.Tensor:
     """The paper's formula, alpha NOT divided by n (PyTorch's nn.LocalResponseNorm divides it)."""
     channels = a.shape[1]
-    sq = F.pad(a.pow(2), (0, 0, 0, 0, n // 2, (n - 1) // 2))        # zero channels beyond the ends
-    window = sum(sq[:, j:j + channels] for j in range(n))           # sum over n neighbours
+    sq = F.pad(a.pow(2), (0, 0, 0, 0, n // 2, (n - 1) // 2))  # zero channels beyond the ends
+    window = sum(sq[:, j : j + channels] for j in range(n))  # sum over n neighbours
     return a / (k + alpha * window) ** beta
 
 
@@ -53,7 +54,7 @@ def _grey_png(rows: list[np.ndarray], vmax: float, zoom: int = 3, gap: int = 2) 
             tile = np.clip(m / vmax, 0, 1) * 255 if vmax > 0 else np.zeros_like(m)
             tile = np.kron(tile, np.ones((zoom, zoom))).astype(np.uint8)
             y, x = gap + r * (h * zoom + gap), gap + c * (w * zoom + gap)
-            canvas[y:y + h * zoom, x:x + w * zoom] = tile
+            canvas[y : y + h * zoom, x : x + w * zoom] = tile
     buf = io.BytesIO()
     Image.fromarray(canvas).save(buf, format="PNG", compress_level=1)
     return buf.getvalue()
@@ -68,23 +69,34 @@ class LRNDropoutExplorer:
     ``result`` holds the numbers (or ``error``), ``text`` the readout as plain text.
     """
 
-    def __init__(self, model: nn.Module, images: torch.Tensor, labels: torch.Tensor, cut: int = 2,
-                 shown: int = 8, mask_seed: int = 0) -> None:
+    def __init__(
+        self,
+        model: nn.Module,
+        images: torch.Tensor,
+        labels: torch.Tensor,
+        cut: int = 2,
+        shown: int = 8,
+        mask_seed: int = 0,
+    ) -> None:
         import ipywidgets as W  # noqa: PLC0415
 
         if not (hasattr(model, "features") and hasattr(model, "classifier")):
-            raise TypeError("lrn_dropout_explorer needs a model with .features and .classifier, "
-                            "such as cnnlessons.models.alexnet_tricks.small_cnn()")
+            raise TypeError(
+                "lrn_dropout_explorer needs a model with .features and .classifier, "
+                "such as cnnlessons.models.alexnet_tricks.small_cnn()"
+            )
         self.model = model.eval()
         self.cut = cut
         device = next(model.parameters()).device
         self.labels = labels.cpu()
         with torch.no_grad():
-            self.acts = model.features[:cut](images.to(device)).cpu()    # N x C x H x W, after the ReLU
+            self.acts = model.features[:cut](images.to(device)).cpu()  # N x C x H x W, after the ReLU
             self.baseline = self._accuracy(self.acts)
         if self.acts.min() < 0:
-            raise ValueError("the activations at this cut are negative somewhere: put the cut after a ReLU, "
-                             "where the paper applies LRN")
+            raise ValueError(
+                "the activations at this cut are negative somewhere: put the cut after a ReLU, "
+                "where the paper applies LRN"
+            )
         self.shown = min(shown, self.acts.shape[1])
         self._positive = self.acts > 1e-6
         self._windows: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
@@ -95,23 +107,68 @@ class LRNDropoutExplorer:
         style = {"description_width": "initial"}
         lay = W.Layout(width="420px")
         self.controls = [
-            W.FloatLogSlider(value=1e-4, base=10, min=-6, max=0, step=0.25, description="alpha (paper's)",
-                             readout_format=".1e", continuous_update=False, style=style, layout=lay),
-            W.FloatSlider(value=2.0, min=0.0, max=4.0, step=0.25, description="k", continuous_update=False,
-                          style=style, layout=lay),
-            W.IntSlider(value=5, min=1, max=15, description="n (channels summed)", continuous_update=False,
-                        style=style, layout=lay),
-            W.FloatSlider(value=0.75, min=0.0, max=2.0, step=0.05, description="beta", continuous_update=False,
-                          style=style, layout=lay),
-            W.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.05, description="dropout p", continuous_update=False,
-                          style=style, layout=lay),
+            W.FloatLogSlider(
+                value=1e-4,
+                base=10,
+                min=-6,
+                max=0,
+                step=0.25,
+                description="alpha (paper's)",
+                readout_format=".1e",
+                continuous_update=False,
+                style=style,
+                layout=lay,
+            ),
+            W.FloatSlider(
+                value=2.0,
+                min=0.0,
+                max=4.0,
+                step=0.25,
+                description="k",
+                continuous_update=False,
+                style=style,
+                layout=lay,
+            ),
+            W.IntSlider(
+                value=5,
+                min=1,
+                max=15,
+                description="n (channels summed)",
+                continuous_update=False,
+                style=style,
+                layout=lay,
+            ),
+            W.FloatSlider(
+                value=0.75,
+                min=0.0,
+                max=2.0,
+                step=0.05,
+                description="beta",
+                continuous_update=False,
+                style=style,
+                layout=lay,
+            ),
+            W.FloatSlider(
+                value=0.0,
+                min=0.0,
+                max=1.0,
+                step=0.05,
+                description="dropout p",
+                continuous_update=False,
+                style=style,
+                layout=lay,
+            ),
         ]
-        self.title = W.HTML(f"<b>LRN and dropout after the first convolution</b> of a trained network, "
-                            f"{len(self.labels)} test digits ({self.acts.shape[1]} channels of "
-                            f"{self.acts.shape[2]} x {self.acts.shape[3]})")
+        self.title = W.HTML(
+            f"<b>LRN and dropout after the first convolution</b> of a trained network, "
+            f"{len(self.labels)} test digits ({self.acts.shape[1]} channels of "
+            f"{self.acts.shape[2]} x {self.acts.shape[3]})"
+        )
         self.image = W.Image(format="png", layout=W.Layout(width="auto"))
-        self.caption = W.HTML(f"rows: the first {self.shown} feature maps of digit 0 before (top) and after "
-                              "(bottom) LRN and dropout, one grey scale for both")
+        self.caption = W.HTML(
+            f"rows: the first {self.shown} feature maps of digit 0 before (top) and after "
+            "(bottom) LRN and dropout, one grey scale for both"
+        )
         self.readout = W.HTML()
         self.readout.add_class(READOUT_CLASS)
         self.hist = W.HTML()
@@ -123,7 +180,7 @@ class LRNDropoutExplorer:
     # -- the computation ------------------------------------------------------------------------
     @torch.no_grad()
     def _accuracy(self, acts: torch.Tensor) -> float:
-        rest = self.model.features[self.cut:]
+        rest = self.model.features[self.cut :]
         x = torch.flatten(rest(acts.to(next(self.model.parameters()).device)), 1)
         return (self.model.classifier(x).argmax(1).cpu() == self.labels).float().mean().item()
 
@@ -133,11 +190,15 @@ class LRNDropoutExplorer:
 
     def _problem(self, alpha: float, k: float, n: int, beta: float, p: float) -> str | None:
         if k == 0 and beta > 0:
-            return ("k = 0: wherever a channel and its neighbours are all 0 the formula divides 0 by 0, and "
-                    "small activations are blown up instead of rescaled. Keep k above 0 (the paper uses 2).")
+            return (
+                "k = 0: wherever a channel and its neighbours are all 0 the formula divides 0 by 0, and "
+                "small activations are blown up instead of rescaled. Keep k above 0 (the paper uses 2)."
+            )
         if p >= 1:
-            return ("p = 1 drops every unit: nothing reaches the next layer, and the 1/(1 - p) scaling of the "
-                    "survivors divides by zero. Choose p below 1 (AlexNet uses 0.5).")
+            return (
+                "p = 1 drops every unit: nothing reaches the next layer, and the 1/(1 - p) scaling of the "
+                "survivors divides by zero. Choose p below 1 (AlexNet uses 0.5)."
+            )
         return None
 
     def _window(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -146,7 +207,7 @@ class LRNDropoutExplorer:
         if n not in self._windows:
             channels = self.acts.shape[1]
             sq = F.pad(self.acts.pow(2), (0, 0, 0, 0, n // 2, (n - 1) // 2))
-            window = sum(sq[:, j:j + channels] for j in range(n))
+            window = sum(sq[:, j : j + channels] for j in range(n))
             positive = window[self._positive]
             # The histogram needs sorted values; a strided sample of at most 200,000 keeps the sort
             # (once per n) fast. The smallest and largest are kept, so min/max stay exact.
@@ -163,11 +224,11 @@ class LRNDropoutExplorer:
         n = len(sorted_window)
         if alpha == 0 or beta == 0:
             return [0.0] * (HIST_BINS - 1) + [float(n)]
-        edges = torch.linspace(0, 1, HIST_BINS + 1, dtype=torch.float64)[1:-1]      # inner ratio edges
-        s_edges = (edges.pow(-1 / beta) - 1) * k / alpha                            # decreasing in the ratio
+        edges = torch.linspace(0, 1, HIST_BINS + 1, dtype=torch.float64)[1:-1]  # inner ratio edges
+        s_edges = (edges.pow(-1 / beta) - 1) * k / alpha  # decreasing in the ratio
         below = torch.searchsorted(sorted_window.double(), s_edges.flip(0), right=False)  # S < edge
         counts_by_s = torch.diff(torch.cat([torch.tensor([0]), below, torch.tensor([n])]))  # S intervals, low S first
-        return counts_by_s.flip(0).double().tolist()                              # ratio bins, low ratio first
+        return counts_by_s.flip(0).double().tolist()  # ratio bins, low ratio first
 
     @torch.no_grad()
     def compute(self) -> dict[str, Any]:
@@ -177,9 +238,9 @@ class LRNDropoutExplorer:
             return {"error": problem}
         a = self.acts
         window, sorted_window = self._window(n)
-        b = a * (k + alpha * window).pow_(-beta)                   # the paper's LRN
-        const = k ** -beta
-        lo = (1 + alpha * sorted_window[-1].item() / k) ** -beta   # LRN(a) / (a k^-beta): 1 = a constant
+        b = a * (k + alpha * window).pow_(-beta)  # the paper's LRN
+        const = k**-beta
+        lo = (1 + alpha * sorted_window[-1].item() / k) ** -beta  # LRN(a) / (a k^-beta): 1 = a constant
         hi = (1 + alpha * sorted_window[0].item() / k) ** -beta
         if p > 0:
             g = torch.Generator().manual_seed(self.mask_seed)
@@ -188,11 +249,20 @@ class LRNDropoutExplorer:
         if const not in self._const_acc:
             self._const_acc[const] = self._accuracy(a * const)
         return {
-            "alpha": alpha, "k": k, "n": n, "beta": beta, "p": p, "constant": const,
-            "ratio_min": lo * const, "ratio_max": hi * const, "spread": hi / lo - 1,
+            "alpha": alpha,
+            "k": k,
+            "n": n,
+            "beta": beta,
+            "p": p,
+            "constant": const,
+            "ratio_min": lo * const,
+            "ratio_max": hi * const,
+            "spread": hi / lo - 1,
             "hist": self._ratio_hist(sorted_window, k, alpha, beta),
-            "acc_lrn": self._accuracy(b), "acc_const": self._const_acc[const], "acc_plain": self.baseline,
-            "maps": (a[0, :self.shown].numpy(), b[0, :self.shown].numpy()),
+            "acc_lrn": self._accuracy(b),
+            "acc_const": self._const_acc[const],
+            "acc_plain": self.baseline,
+            "maps": (a[0, : self.shown].numpy(), b[0, : self.shown].numpy()),
             "zeroed": float((b[0] == 0).float().mean()) if p > 0 else 0.0,
         }
 
@@ -228,18 +298,23 @@ class LRNDropoutExplorer:
             f"<div title='{i / HIST_BINS:.2f}-{(i + 1) / HIST_BINS:.2f}: {100 * c / total:.1f}%' style='display:inline-block;"
             f"width:14px;margin-right:1px;vertical-align:bottom;background:#1f77b4;"
             f"height:{max(1, int(80 * c / total))}px'></div>"
-            for i, c in enumerate(r["hist"]))
-        self.hist.value = (f"<div><b>LRN(a) / a divided by k<sup>-beta</sup></b> (0 on the left, 1 on the right; "
-                           f"one bar at 1 = LRN is a constant rescaling)</div><div style='height:82px'>{bars}</div>")
+            for i, c in enumerate(r["hist"])
+        )
+        self.hist.value = (
+            f"<div><b>LRN(a) / a divided by k<sup>-beta</sup></b> (0 on the left, 1 on the right; "
+            f"one bar at 1 = LRN is a constant rescaling)</div><div style='height:82px'>{bars}</div>"
+        )
 
     @property
     def text(self) -> str:
         r = self.result
         if "error" in r:
             return "Not possible: " + r["error"]
-        return (f"ratio min {r['ratio_min']:.4f} max {r['ratio_max']:.4f} (k^-beta {r['constant']:.4f}), "
-                f"spread {100 * r['spread']:.2f}%; accuracy unchanged {100 * r['acc_plain']:.1f}%, "
-                f"LRN {100 * r['acc_lrn']:.1f}%, constant {100 * r['acc_const']:.1f}%")
+        return (
+            f"ratio min {r['ratio_min']:.4f} max {r['ratio_max']:.4f} (k^-beta {r['constant']:.4f}), "
+            f"spread {100 * r['spread']:.2f}%; accuracy unchanged {100 * r['acc_plain']:.1f}%, "
+            f"LRN {100 * r['acc_lrn']:.1f}%, constant {100 * r['acc_const']:.1f}%"
+        )
 
     def _ipython_display_(self) -> None:
         from IPython.display import display  # noqa: PLC0415
@@ -247,8 +322,9 @@ class LRNDropoutExplorer:
         display(self.widget)
 
 
-def lrn_dropout_explorer(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, cut: int = 2,
-                         shown: int = 8) -> LRNDropoutExplorer:
+def lrn_dropout_explorer(
+    model: nn.Module, images: torch.Tensor, labels: torch.Tensor, cut: int = 2, shown: int = 8
+) -> LRNDropoutExplorer:
     """The lesson's widget on ``model`` (trained), with ``images``/``labels`` (a few hundred test digits)."""
     return LRNDropoutExplorer(model, images, labels, cut=cut, shown=shown)
 

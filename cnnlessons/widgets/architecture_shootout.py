@@ -6,6 +6,7 @@ budget, parameters, mult-adds, training images per second, training time). Each 
 point, with its range over seeds as an error bar where the axis is an accuracy; points on the
 Pareto front (no other chosen model is better on both axes) are ringed. Nothing trains here.
 """
+
 from __future__ import annotations
 
 import html
@@ -41,6 +42,7 @@ def _value(row: Any, key: str) -> tuple[float, float, float]:
 
 def pareto(points: dict[str, tuple[float, float]], x_better_high: bool, y_better_high: bool) -> list[str]:
     """Names of the points no other point beats on both axes (ties do not dominate)."""
+
     def better(a: float, b: float, high: bool) -> bool:
         return a > b if high else a < b
 
@@ -49,9 +51,13 @@ def pareto(points: dict[str, tuple[float, float]], x_better_high: bool, y_better
 
     front = []
     for name, (x, y) in points.items():
-        dominated = any(at_least(x2, x, x_better_high) and at_least(y2, y, y_better_high)
-                        and (better(x2, x, x_better_high) or better(y2, y, y_better_high))
-                        for other, (x2, y2) in points.items() if other != name)
+        dominated = any(
+            at_least(x2, x, x_better_high)
+            and at_least(y2, y, y_better_high)
+            and (better(x2, x, x_better_high) or better(y2, y, y_better_high))
+            for other, (x2, y2) in points.items()
+            if other != name
+        )
         if not dominated:
             front.append(name)
     return front
@@ -72,15 +78,19 @@ class ShootoutExplorer:
         style = {"description_width": "initial"}
         self.x = widgets.Dropdown(options=options, value=x, description="x axis", style=style)
         self.y = widgets.Dropdown(options=options, value=y, description="y axis", style=style)
-        self.models = widgets.SelectMultiple(options=names, value=tuple(names), description="models",
-                                             rows=min(len(names), 9), style=style)
+        self.models = widgets.SelectMultiple(
+            options=names, value=tuple(names), description="models", rows=min(len(names), 9), style=style
+        )
         self.controls = [self.x, self.y, self.models]
         self.image = widgets.Image(format="png")
         self.readout = widgets.HTML()
-        help_ = widgets.HTML("Pick the axes, and the models (ctrl/cmd-click). Ringed points are on the Pareto "
-                             "front: no other shown model is better on both axes.")
-        self.widget = widgets.VBox([help_, widgets.HBox([widgets.VBox([self.x, self.y]), self.models]),
-                                    self.image, self.readout])
+        help_ = widgets.HTML(
+            "Pick the axes, and the models (ctrl/cmd-click). Ringed points are on the Pareto "
+            "front: no other shown model is better on both axes."
+        )
+        self.widget = widgets.VBox(
+            [help_, widgets.HBox([widgets.VBox([self.x, self.y]), self.models]), self.image, self.readout]
+        )
         self.renders = 0
         self.text = ""
         self.front: list[str] = []
@@ -107,15 +117,19 @@ class ShootoutExplorer:
         ys = {n: _value(self.results[n], self.y.value) for n in chosen}
         missing = [n for n in chosen if xs[n][0] != xs[n][0] or ys[n][0] != ys[n][0]]  # NaN: not measured
         if missing:
-            self._message(f"No early accuracy was recorded for {', '.join(missing)}: run the shootout with "
-                          "early_step=... to compare that.")
+            self._message(
+                f"No early accuracy was recorded for {', '.join(missing)}: run the shootout with "
+                "early_step=... to compare that."
+            )
             return
         (xl, _, xhigh), (yl, _, yhigh) = AXES[self.x.value], AXES[self.y.value]
         self.front = pareto({n: (xs[n][0], ys[n][0]) for n in chosen}, xhigh, yhigh)
         self.image.value = self._draw(chosen, xs, ys)
-        self.text = (f"{yl.split(' (')[0]} against {xl.split(' (')[0]}: on the Pareto front "
-                     f"({'higher' if yhigh else 'lower'} y and {'higher' if xhigh else 'lower'} x are better): "
-                     + ", ".join(self.front))
+        self.text = (
+            f"{yl.split(' (')[0]} against {xl.split(' (')[0]}: on the Pareto front "
+            f"({'higher' if yhigh else 'lower'} y and {'higher' if xhigh else 'lower'} x are better): "
+            + ", ".join(self.front)
+        )
         self.readout.remove_class(MESSAGE_CLASS)
         self.readout.value = html.escape(self.text)
 
@@ -139,8 +153,16 @@ class ShootoutExplorer:
             if n not in chosen:
                 continue
             (x, x_lo, x_hi), (y, y_lo, y_hi) = xs[n], ys[n]
-            ax.errorbar([x], [y], xerr=[[x - x_lo], [x_hi - x]], yerr=[[y - y_lo], [y_hi - y]], fmt="o",
-                        color=f"C{i % 10}", capsize=3, ms=6)
+            ax.errorbar(
+                [x],
+                [y],
+                xerr=[[x - x_lo], [x_hi - x]],
+                yerr=[[y - y_lo], [y_hi - y]],
+                fmt="o",
+                color=f"C{i % 10}",
+                capsize=3,
+                ms=6,
+            )
             if n in self.front:
                 ax.plot([x], [y], "o", ms=14, mfc="none", mec="k", mew=1.2)
             ax.annotate(n, (x, y), textcoords="offset points", xytext=(6, 4), fontsize=8)
@@ -179,7 +201,19 @@ def demo() -> ShootoutExplorer:
         row = Row(name, 10_000 * (i + 1) ** 2, 1_000_000 * (i + 1), 0.04 * (i + 1))
         for seed in (0, 1, 2):
             acc = 0.95 + 0.01 * i + rng.uniform(-0.005, 0.005)
-            row.runs.append(Run(name, seed, acc, 5000 / (i + 1), 2.0 * (i + 1), 100, 6400, "cpu",
-                                curve=[(10, acc - 0.3 + 0.05 * i), (100, acc)], early_step=10))
+            row.runs.append(
+                Run(
+                    name,
+                    seed,
+                    acc,
+                    5000 / (i + 1),
+                    2.0 * (i + 1),
+                    100,
+                    6400,
+                    "cpu",
+                    curve=[(10, acc - 0.3 + 0.05 * i), (100, acc)],
+                    early_step=10,
+                )
+            )
         rows.append(row)
     return ShootoutExplorer(Shootout(rows, budget="made-up numbers"))

@@ -9,6 +9,7 @@ the widget instead of a traceback.
 In plain Python (tests, a notebook cell that checks the numbers) set
 ``explorer.sliders["c"].value = 32`` and read ``explorer.text`` or ``explorer.result``.
 """
+
 from __future__ import annotations
 
 import html
@@ -22,9 +23,9 @@ from torch import nn
 from ..diagnose import check_shape, input_size_problem
 
 # CSS classes the browser test (and a curious student's inspector) can find.
-COST_CLASS = "cnnlessons-cost"        # the readout: parameters, mult-adds, output shape, or the problem
+COST_CLASS = "cnnlessons-cost"  # the readout: parameters, mult-adds, output shape, or the problem
 BARS_CLASS = "cnnlessons-branch-bars"  # the bar chart of cost per branch
-ERROR_CLASS = "cnnlessons-error"       # added to the readout while a value is impossible
+ERROR_CLASS = "cnnlessons-error"  # added to the readout while a value is impossible
 
 
 def _count(module: nn.Module, input_size: tuple[int, ...]) -> dict[str, Any]:
@@ -78,8 +79,14 @@ class ChannelExplorer:
     (``params``, ``mult_adds``, ``output_shape``, ``branches``) or ``error``.
     """
 
-    def __init__(self, build: Callable[..., nn.Module], input_size: tuple[int, ...],
-                 ranges: dict[str, Any], fixed: dict[str, Any], title: str | None = None) -> None:
+    def __init__(
+        self,
+        build: Callable[..., nn.Module],
+        input_size: tuple[int, ...],
+        ranges: dict[str, Any],
+        fixed: dict[str, Any],
+        title: str | None = None,
+    ) -> None:
         import ipywidgets as widgets
 
         self.build, self.fixed = build, fixed
@@ -89,8 +96,14 @@ class ChannelExplorer:
         for name, spec in ranges.items():
             lo, hi, step, value = _parse_range(name, spec)
             self.sliders[name] = widgets.IntSlider(
-                value=value, min=lo, max=hi, step=step, description=name,
-                continuous_update=False, readout=True, style={"description_width": "initial"},
+                value=value,
+                min=lo,
+                max=hi,
+                step=step,
+                description=name,
+                continuous_update=False,
+                readout=True,
+                style={"description_width": "initial"},
                 layout=widgets.Layout(width="460px"),
             )
         self.readout = widgets.HTML()
@@ -145,8 +158,10 @@ class ChannelExplorer:
             return {"error": f"build({args}) returned a {type(module).__name__}, not an nn.Module"}
         empty = _empty_layer(module)
         if empty:
-            return {"error": f"build({args}) gives {empty}: a layer needs at least 1 channel, so nothing would flow "
-                             "through this block. Move the slider to 1 or more"}
+            return {
+                "error": f"build({args}) gives {empty}: a layer needs at least 1 channel, so nothing would flow "
+                "through this block. Move the slider to 1 or more"
+            }
         try:
             return _count(module, self.input_size)
         except Exception as exc:
@@ -154,10 +169,17 @@ class ChannelExplorer:
 
             message = str(exc).strip().rstrip(".")
             # trace's own message names the failing layer and the fix; other errors get a hint.
-            hint = "" if isinstance(exc, TraceError) else (
-                f". Check that the block reads {self.input_size[1]} input channels and that its output still fits")
-            return {"error": f"build({args}) fails on an input of {_shape(self.input_size)}: "
-                             f"{type(exc).__name__}: {message}{hint}."}
+            hint = (
+                ""
+                if isinstance(exc, TraceError)
+                else (
+                    f". Check that the block reads {self.input_size[1]} input channels and that its output still fits"
+                )
+            )
+            return {
+                "error": f"build({args}) fails on an input of {_shape(self.input_size)}: "
+                f"{type(exc).__name__}: {message}{hint}."
+            }
 
     def update(self, change: Any = None) -> None:
         """Rebuild with the sliders' values and refresh the readout and the bars."""
@@ -187,8 +209,9 @@ class ChannelExplorer:
 def _empty_layer(module: nn.Module) -> str | None:
     """'`conv` (Conv2d) 0 channels' for the first layer with no channels or features, else None."""
     for path, m in module.named_modules():
-        sizes = [getattr(m, a, None) for a in ("in_channels", "out_channels", "in_features", "out_features",
-                                                "num_features")]
+        sizes = [
+            getattr(m, a, None) for a in ("in_channels", "out_channels", "in_features", "out_features", "num_features")
+        ]
         if any(s == 0 for s in sizes):
             return f"`{path or type(module).__name__}` ({type(m).__name__}) 0 channels"
     return None
@@ -198,8 +221,10 @@ def _check_block(build: Any, input_size: tuple[int, ...], ranges: dict[str, Any]
     """build must be a function; input_size must suit the block it builds (batch dimension first)."""
     if isinstance(build, nn.Module) or not callable(build):
         what = f"a {type(build).__name__} that is already built" if isinstance(build, nn.Module) else repr(build)
-        raise TypeError("build is a function that builds the block from the slider values, e.g. "
-                        f"build=lambda c_reduce: nn.Conv2d(192, c_reduce, 1); you passed {what}")
+        raise TypeError(
+            "build is a function that builds the block from the slider values, e.g. "
+            f"build=lambda c_reduce: nn.Conv2d(192, c_reduce, 1); you passed {what}"
+        )
     kwargs = {**fixed, **{k: _parse_range(k, v)[3] for k, v in ranges.items()}}
     try:
         with torch.device("meta"):
@@ -238,8 +263,13 @@ def _bar_chart(branches: list[tuple[str, int, int]], total_mult_adds: int, total
     )
 
 
-def channel_explorer(build: Callable[..., nn.Module], input_size: tuple[int, ...] | None = None, *,
-                     title: str | None = None, **ranges: Any) -> ChannelExplorer:
+def channel_explorer(
+    build: Callable[..., nn.Module],
+    input_size: tuple[int, ...] | None = None,
+    *,
+    title: str | None = None,
+    **ranges: Any,
+) -> ChannelExplorer:
     """One slider per channel count of ``build``; shows the block's cost, updated on each change.
 
     ``ranges`` maps argument names of ``build`` to ``(min, max)``, ``(min, max, step)`` or
@@ -250,8 +280,10 @@ def channel_explorer(build: Callable[..., nn.Module], input_size: tuple[int, ...
                             input_size=(1, 192, 28, 28), c_reduce=(4, 192, 4, 16))
     """
     if input_size is None:
-        raise TypeError("channel_explorer needs input_size, the block's input with the batch first, e.g. "
-                        "input_size=(1, 192, 28, 28)")
+        raise TypeError(
+            "channel_explorer needs input_size, the block's input with the batch first, e.g. "
+            "input_size=(1, 192, 28, 28)"
+        )
     sliders = {k: v for k, v in ranges.items() if not isinstance(v, int)}
     fixed = {k: v for k, v in ranges.items() if isinstance(v, int)}
     if not sliders:

@@ -7,6 +7,7 @@ and, when the notebook trained that setting, its test accuracy over the seeds, h
 parameters-against-accuracy chart of every trained setting. A setting the notebook did not train
 shows a message in the widget (its cost is still shown).
 """
+
 from __future__ import annotations
 
 import html
@@ -44,9 +45,13 @@ def fire_cost(squeeze_ratio: float, pct_3x3: float, index: int = 5) -> dict[str,
     size = 14 if index < 2 else 7
     t = trace(fire, (1, fire.inplanes, size, size), receptive_field=False)
     return {
-        "inplanes": fire.inplanes, "squeeze": fire.squeeze.out_channels,
-        "e1x1": fire.expand1x1.out_channels, "e3x3": fire.expand3x3.out_channels, "size": size,
-        "fire_params": int(t.total_params), "fire_mult_adds": int(t.total_mult_adds),
+        "inplanes": fire.inplanes,
+        "squeeze": fire.squeeze.out_channels,
+        "e1x1": fire.expand1x1.out_channels,
+        "e3x3": fire.expand3x3.out_channels,
+        "size": size,
+        "fire_params": int(t.total_params),
+        "fire_mult_adds": int(t.total_mult_adds),
         "net_params": sum(p.numel() for p in net.parameters()),
     }
 
@@ -66,10 +71,20 @@ class SqueezeExplorer:
             raise ValueError("no trained settings to show: pass the rows returned by lesson.run_grid(...).")
         self.rows = {_key(r): r for r in rows}
         self.renders = 0
-        self.sr = widgets.SelectionSlider(options=SR_OPTIONS, value=value[0], description="squeeze ratio",
-                                          continuous_update=False, style={"description_width": "initial"})
-        self.pct = widgets.SelectionSlider(options=PCT_OPTIONS, value=value[1], description="share of 3x3",
-                                           continuous_update=False, style={"description_width": "initial"})
+        self.sr = widgets.SelectionSlider(
+            options=SR_OPTIONS,
+            value=value[0],
+            description="squeeze ratio",
+            continuous_update=False,
+            style={"description_width": "initial"},
+        )
+        self.pct = widgets.SelectionSlider(
+            options=PCT_OPTIONS,
+            value=value[1],
+            description="share of 3x3",
+            continuous_update=False,
+            style={"description_width": "initial"},
+        )
         self.controls = [self.sr, self.pct]
         self.readout = widgets.HTML()
         self.image = widgets.Image(format="png")
@@ -91,8 +106,10 @@ class SqueezeExplorer:
         FigureCanvasAgg(fig)
         ax = fig.subplots()
         names = dict((v, k) for k, v in SR_OPTIONS), dict((v, k) for k, v in PCT_OPTIONS)
-        series = (("squeeze ratio varied (3x3 share 1/2)", "C0", lambda k: k[1] == 0.5, 0),
-                  ("3x3 share varied (squeeze ratio 1/2)", "C2", lambda k: k[0] == 0.5, 1))
+        series = (
+            ("squeeze ratio varied (3x3 share 1/2)", "C0", lambda k: k[1] == 0.5, 0),
+            ("3x3 share varied (squeeze ratio 1/2)", "C2", lambda k: k[0] == 0.5, 1),
+        )
         for label, colour, member, which in series:
             keys = sorted((k for k in self.rows if member(k)), key=lambda k: self.rows[k]["params"])
             if not keys:
@@ -100,16 +117,37 @@ class SqueezeExplorer:
             xs = [self.rows[k]["params"] for k in keys]
             accs = [self.rows[k]["acc"] for k in keys]
             means = [_mean(a) for a in accs]
-            ax.errorbar(xs, means, yerr=[[m - min(a) for m, a in zip(means, accs)],
-                                         [max(a) - m for m, a in zip(means, accs)]],
-                        color=colour, marker="o", capsize=3, label=label)
+            ax.errorbar(
+                xs,
+                means,
+                yerr=[[m - min(a) for m, a in zip(means, accs)], [max(a) - m for m, a in zip(means, accs)]],
+                color=colour,
+                marker="o",
+                capsize=3,
+                label=label,
+            )
             for k, x, m in zip(keys, xs, means):
-                ax.annotate(names[which].get(k[which], str(k[which])), (x, m), textcoords="offset points",
-                            xytext=(4, -11 if which == 0 else 5), fontsize=8, color=colour)
+                ax.annotate(
+                    names[which].get(k[which], str(k[which])),
+                    (x, m),
+                    textcoords="offset points",
+                    xytext=(4, -11 if which == 0 else 5),
+                    fontsize=8,
+                    color=colour,
+                )
         if selected is not None:
             r = self.rows[selected]
-            ax.plot([r["params"]], [_mean(r["acc"])], marker="o", markersize=14, markerfacecolor="none",
-                    markeredgecolor="black", markeredgewidth=2, linestyle="none", label="your setting")
+            ax.plot(
+                [r["params"]],
+                [_mean(r["acc"])],
+                marker="o",
+                markersize=14,
+                markerfacecolor="none",
+                markeredgecolor="black",
+                markeredgewidth=2,
+                linestyle="none",
+                label="your setting",
+            )
         ax.set_xscale("log")
         ax.set_xlabel("parameters of the whole net (log scale)")
         ax.set_ylabel("test accuracy (%)")
@@ -124,24 +162,29 @@ class SqueezeExplorer:
         key = (float(self.sr.value), float(self.pct.value))
         self.renders += 1
         self.cost = c = fire_cost(*key)
-        fire = (f"Fire module 6 ({c['inplanes']} channels in, {c['size']}x{c['size']}): s1x1 = {c['squeeze']}, "
-                f"e1x1 = {c['e1x1']}, e3x3 = {c['e3x3']}: {c['fire_params']:,} parameters, "
-                f"{c['fire_mult_adds'] / 1e6:.2f} M multiply-adds per image")
+        fire = (
+            f"Fire module 6 ({c['inplanes']} channels in, {c['size']}x{c['size']}): s1x1 = {c['squeeze']}, "
+            f"e1x1 = {c['e1x1']}, e3x3 = {c['e3x3']}: {c['fire_params']:,} parameters, "
+            f"{c['fire_mult_adds'] / 1e6:.2f} M multiply-adds per image"
+        )
         net = f"whole net: {c['net_params']:,} parameters"
         row = self.rows.get(key)
         if row is not None:
             accs = row["acc"]
-            result = (f"test accuracy {_mean(accs):.2f}% (min {min(accs):.2f}, max {max(accs):.2f}, "
-                      f"{len(accs)} seeds)")
+            result = f"test accuracy {_mean(accs):.2f}% (min {min(accs):.2f}, max {max(accs):.2f}, {len(accs)} seeds)"
             self.text = "\n".join((fire, net, result))
             body = "<br>".join(html.escape(line) for line in self.text.splitlines())
             self.image.value = self._images[key]
         else:
-            result = ("Not trained in this notebook: like the paper, it varies one knob at a time. Set the "
-                      "squeeze ratio or the share of 3x3 filters to 1/2 to see an accuracy.")
+            result = (
+                "Not trained in this notebook: like the paper, it varies one knob at a time. Set the "
+                "squeeze ratio or the share of 3x3 filters to 1/2 to see an accuracy."
+            )
             self.text = "\n".join((fire, net, result))
-            body = ("<br>".join(html.escape(line) for line in (fire, net))
-                    + f'<br><span class="{MESSAGE_CLASS}"><b>{html.escape(result)}</b></span>')
+            body = (
+                "<br>".join(html.escape(line) for line in (fire, net))
+                + f'<br><span class="{MESSAGE_CLASS}"><b>{html.escape(result)}</b></span>'
+            )
             self.image.value = self._images[None]
         self.readout.value = body
 
@@ -163,8 +206,14 @@ def demo() -> SqueezeExplorer:
     from ..models.fire_squeezenet import mnist_squeezenet
 
     rows = []
-    for sr, pct, base in ((0.125, 0.5, 94.0), (0.25, 0.5, 95.2), (0.5, 0.5, 96.5), (1.0, 0.5, 97.1),
-                          (0.5, 0.25, 96.1), (0.5, 0.75, 96.6)):
+    for sr, pct, base in (
+        (0.125, 0.5, 94.0),
+        (0.25, 0.5, 95.2),
+        (0.5, 0.5, 96.5),
+        (1.0, 0.5, 97.1),
+        (0.5, 0.25, 96.1),
+        (0.5, 0.75, 96.6),
+    ):
         with torch.device("meta"):
             params = sum(p.numel() for p in mnist_squeezenet(sr, pct).parameters())
         rows.append({"squeeze_ratio": sr, "pct_3x3": pct, "params": params, "acc": [base - 0.4, base, base + 0.3]})

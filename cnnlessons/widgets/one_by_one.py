@@ -14,6 +14,7 @@ The widget contract of the lessons: ``.widget`` (the root box), ``.controls`` (t
 a student moves: the weights first), ``.update()`` (redraw; counts ``.renders``), a message in
 the widget when the setting shows nothing, and ``demo()`` for the browser test and the benchmarks.
 """
+
 from __future__ import annotations
 
 import html
@@ -26,8 +27,8 @@ from torch import nn
 
 from .start_here import _png, _to_rgb, _upscale
 
-MIXER_CLASS = "cnnlessons-mixer-readout"   # the readout under the output map (the browser test reads it)
-ERROR_CLASS = "cnnlessons-error"           # added to the readout while the setting shows nothing
+MIXER_CLASS = "cnnlessons-mixer-readout"  # the readout under the output map (the browser test reads it)
+ERROR_CLASS = "cnnlessons-error"  # added to the readout while the setting shows nothing
 
 
 def pick_channels(maps: torch.Tensor, k: int = 4) -> list[int]:
@@ -40,7 +41,7 @@ def pick_channels(maps: torch.Tensor, k: int = 4) -> list[int]:
         raise ValueError(f"maps must be N x C x H x W, got shape {tuple(maps.shape)}")
     c = maps.shape[1]
     k = max(1, min(k, c))
-    flat = maps.detach().float().transpose(0, 1).reshape(c, -1)          # C x (N*H*W)
+    flat = maps.detach().float().transpose(0, 1).reshape(c, -1)  # C x (N*H*W)
     candidates = flat.mean(1).argsort(descending=True)[: 2 * k].tolist()
     corr = torch.nan_to_num(torch.corrcoef(flat[candidates]), nan=1.0).abs()
     chosen = [0]
@@ -58,9 +59,16 @@ class ChannelMixer:
     ``.output()`` is the mixed map of the current image, ``.text`` the readout as plain text.
     """
 
-    def __init__(self, maps: torch.Tensor, channels: Sequence[int] | None = None,
-                 images: torch.Tensor | None = None, labels: torch.Tensor | None = None,
-                 layer: str = "", weights: Sequence[float] | None = None, zoom: int = 5) -> None:
+    def __init__(
+        self,
+        maps: torch.Tensor,
+        channels: Sequence[int] | None = None,
+        images: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        layer: str = "",
+        weights: Sequence[float] | None = None,
+        zoom: int = 5,
+    ) -> None:
         import ipywidgets as widgets
 
         if maps.dim() != 4:
@@ -68,23 +76,40 @@ class ChannelMixer:
         self.channels = list(channels) if channels is not None else pick_channels(maps)
         bad = [c for c in self.channels if not 0 <= c < maps.shape[1]]
         if bad:
-            raise ValueError(f"channels {bad} do not exist: the maps have {maps.shape[1]} channels (0..{maps.shape[1] - 1})")
-        self.maps = maps.detach().float().cpu()[:, self.channels].numpy()   # N x K x H x W
+            raise ValueError(
+                f"channels {bad} do not exist: the maps have {maps.shape[1]} channels (0..{maps.shape[1] - 1})"
+            )
+        self.maps = maps.detach().float().cpu()[:, self.channels].numpy()  # N x K x H x W
         self.images = None if images is None else images.detach().float().cpu().numpy()[:, 0]
         self.labels = None if labels is None else [int(v) for v in labels]
         self.layer, self.zoom, self.renders = layer, zoom, 0
         k = len(self.channels)
         start = list(weights) if weights is not None else [1.0] + [0.0] * (k - 1)
 
-        slider = dict(min=-2.0, max=2.0, step=0.1, continuous_update=True, readout_format=".1f",
-                      layout=widgets.Layout(width="300px"), style={"description_width": "90px"})
-        self.weights = [widgets.FloatSlider(value=float(w), description=f"w (ch {c})", **slider)
-                        for w, c in zip(start, self.channels)]
+        slider = dict(
+            min=-2.0,
+            max=2.0,
+            step=0.1,
+            continuous_update=True,
+            readout_format=".1f",
+            layout=widgets.Layout(width="300px"),
+            style={"description_width": "90px"},
+        )
+        self.weights = [
+            widgets.FloatSlider(value=float(w), description=f"w (ch {c})", **slider)
+            for w, c in zip(start, self.channels)
+        ]
         self.bias = widgets.FloatSlider(value=0.0, description="bias b", **slider)
         self.relu = widgets.Checkbox(value=True, description="ReLU after the sum", indent=False)
-        self.image = widgets.IntSlider(value=0, min=0, max=len(self.maps) - 1, description="digit",
-                                       continuous_update=True, layout=widgets.Layout(width="300px"),
-                                       style={"description_width": "90px"})
+        self.image = widgets.IntSlider(
+            value=0,
+            min=0,
+            max=len(self.maps) - 1,
+            description="digit",
+            continuous_update=True,
+            layout=widgets.Layout(width="300px"),
+            style={"description_width": "90px"},
+        )
         self.controls = [*self.weights, self.bias, self.relu, self.image]
 
         self.input_images = [widgets.Image(format="png") for _ in range(k + (self.images is not None))]
@@ -95,11 +120,16 @@ class ChannelMixer:
         where = f" of <code>{html.escape(layer)}</code>" if layer else ""
         heading = widgets.HTML(
             f"<b>A 1x1 convolution with one output channel</b>, mixing {k} channels{where} "
-            "(the same weighted sum at every pixel)")
+            "(the same weighted sum at every pixel)"
+        )
         tiles = widgets.HBox([widgets.VBox([cap, im]) for cap, im in zip(self.captions, self.input_images)])
         left = widgets.VBox([*self.weights, self.bias, self.relu, self.image])
-        right = widgets.VBox([widgets.HTML("<b>output map</b> (orange above 0, purple below; "
-                                           "same colour scale as the inputs)"), self.output_image])
+        right = widgets.VBox(
+            [
+                widgets.HTML("<b>output map</b> (orange above 0, purple below; same colour scale as the inputs)"),
+                self.output_image,
+            ]
+        )
         self.widget = widgets.VBox([heading, tiles, widgets.HBox([left, right]), self.readout])
         self._shown_image: int | None = None
         for control in self.controls:
@@ -113,7 +143,7 @@ class ChannelMixer:
 
     def output(self, relu: bool | None = None) -> np.ndarray:
         """The mixed map of the current image: sum_k w_k map_k + b, then ReLU if switched on."""
-        maps = self.maps[self.image.value]                                  # K x H x W
+        maps = self.maps[self.image.value]  # K x H x W
         out = np.tensordot(self.w, maps, axes=1) + np.float32(self.bias.value)  # H x W
         use_relu = self.relu.value if relu is None else relu
         return np.maximum(out, 0.0) if use_relu else out
@@ -153,26 +183,32 @@ class ChannelMixer:
         maps = self.maps[self.image.value]
         strongest = np.unravel_index(np.argmax(maps.sum(0)), maps.shape[1:])
         at = maps[:, strongest[0], strongest[1]]
-        terms = "".join(f"{' - ' if wk < 0 else (' + ' if j else '')}{abs(wk) if j else wk:.1f}&times;{v:.2f}"
-                        for j, (wk, v) in enumerate(zip(w, at)))
+        terms = "".join(
+            f"{' - ' if wk < 0 else (' + ' if j else '')}{abs(wk) if j else wk:.1f}&times;{v:.2f}"
+            for j, (wk, v) in enumerate(zip(w, at))
+        )
         raw = float(np.dot(w, at) + b)
         relu = self.relu.value
-        background = (maps.sum(0) == 0)
+        background = maps.sum(0) == 0
         lines = [
             f"At pixel {tuple(int(s) for s in strongest)} (where the shown channels are strongest): "
-            f"{terms} {'-' if b < 0 else '+'} {abs(b):.1f} = {raw:.2f}" + (f" &rarr; ReLU &rarr; {max(raw, 0.0):.2f}" if relu else ""),
+            f"{terms} {'-' if b < 0 else '+'} {abs(b):.1f} = {raw:.2f}"
+            + (f" &rarr; ReLU &rarr; {max(raw, 0.0):.2f}" if relu else ""),
             f"Pixels above 0: {int((out > 0).sum())} of {out.size}. "
             f"Where every shown channel is 0 ({int(background.sum())} pixels) the output is "
             f"{max(b, 0.0) if relu else b:.2f} everywhere: there, only the bias counts.",
         ]
         problem = None
         if relu and not (out > 0).any():
-            problem = ("Every weighted sum is 0 or below, so the ReLU outputs 0 at every pixel and the map is "
-                       "blank. Raise a weight on a channel that is active here, or the bias.")
+            problem = (
+                "Every weighted sum is 0 or below, so the ReLU outputs 0 at every pixel and the map is "
+                "blank. Raise a weight on a channel that is active here, or the bias."
+            )
         if problem:
             self.readout.add_class(ERROR_CLASS)
-            self.readout.value = (f"<div style='color:#b00020'><b>Blank map:</b> {html.escape(problem)}</div>"
-                                  + "<br>".join(lines))
+            self.readout.value = (
+                f"<div style='color:#b00020'><b>Blank map:</b> {html.escape(problem)}</div>" + "<br>".join(lines)
+            )
         else:
             self.readout.remove_class(ERROR_CLASS)
             self.readout.value = "<div>" + "<br>".join(lines) + "</div>"
@@ -207,8 +243,14 @@ def layer_maps(model: nn.Module, images: torch.Tensor, layer: str) -> torch.Tens
     return captured[0].cpu()
 
 
-def channel_mixer(model: nn.Module, images: torch.Tensor, labels: torch.Tensor | None = None,
-                  layer: str = "features.0", channels: Sequence[int] | None = None, k: int = 4) -> ChannelMixer:
+def channel_mixer(
+    model: nn.Module,
+    images: torch.Tensor,
+    labels: torch.Tensor | None = None,
+    layer: str = "features.0",
+    channels: Sequence[int] | None = None,
+    k: int = 4,
+) -> ChannelMixer:
     """Mix ``k`` channels of ``layer``'s feature maps of a trained ``model`` with a 1x1 convolution.
 
     ``layer="features.0"`` is the MNIST NiN's first block; pass ``"features.0.conv"`` for the maps

@@ -7,14 +7,15 @@ is trained or measured on a slider move: every view is drawn once when the widge
 an update shows the stored PNG.
 A depth the notebook did not train shows a message in the widget.
 """
+
 from __future__ import annotations
 
 import html
 import io
 from collections.abc import Mapping, Sequence
 
-RunKey = tuple[int, bool, int]             # (depth, residual, seed) -> per-step training loss
-GradKey = tuple[int, bool, bool, int]      # (depth, residual, batch_norm, seed) -> relative norms
+RunKey = tuple[int, bool, int]  # (depth, residual, seed) -> per-step training loss
+GradKey = tuple[int, bool, bool, int]  # (depth, residual, batch_norm, seed) -> relative norms
 MESSAGE_CLASS = "cnnlessons-message"
 
 
@@ -36,8 +37,13 @@ class DepthExplorer:
     plain text.
     """
 
-    def __init__(self, runs: Mapping[RunKey, Sequence[float]], grads: Mapping[GradKey, Sequence[float]],
-                 window: int = 50, value: int | None = None) -> None:
+    def __init__(
+        self,
+        runs: Mapping[RunKey, Sequence[float]],
+        grads: Mapping[GradKey, Sequence[float]],
+        window: int = 50,
+        value: int | None = None,
+    ) -> None:
         import ipywidgets as widgets
 
         self.runs, self.grads, self.window = dict(runs), dict(grads), window
@@ -48,10 +54,12 @@ class DepthExplorer:
         self.renders = 0
         self._cache: dict[tuple[int, bool], bytes] = {}
         lo, hi = min(self.depths), max(self.depths)
-        self.depth = widgets.IntSlider(value=value or hi, min=min(8, lo), max=max(56, hi), step=6,
-                                       description="depth", continuous_update=False)
-        self.batch_norm = widgets.ToggleButtons(options=[("with BatchNorm", True), ("without BatchNorm", False)],
-                                                value=True, description="gradients")
+        self.depth = widgets.IntSlider(
+            value=value or hi, min=min(8, lo), max=max(56, hi), step=6, description="depth", continuous_update=False
+        )
+        self.batch_norm = widgets.ToggleButtons(
+            options=[("with BatchNorm", True), ("without BatchNorm", False)], value=True, description="gradients"
+        )
         self.controls = [self.depth, self.batch_norm]
         self.readout = widgets.HTML()
         self.image = widgets.Image(format="png")
@@ -68,12 +76,18 @@ class DepthExplorer:
 
     # -- numbers ----------------------------------------------------------------------------------
     def _final(self, depth: int, residual: bool) -> list[float]:
-        return [_mean(self.runs[depth, residual, s][-self.window:]) for s in self.seeds
-                if (depth, residual, s) in self.runs]
+        return [
+            _mean(self.runs[depth, residual, s][-self.window :])
+            for s in self.seeds
+            if (depth, residual, s) in self.runs
+        ]
 
     def _grad_ratio(self, depth: int, residual: bool, bn: bool) -> list[float]:
-        return [g[0] / g[-1] for (d, r, b, _), g in sorted(self.grads.items())
-                if d == depth and r == residual and b == bn and g[-1] > 0]
+        return [
+            g[0] / g[-1]
+            for (d, r, b, _), g in sorted(self.grads.items())
+            if d == depth and r == residual and b == bn and g[-1] > 0
+        ]
 
     def describe(self, depth: int, bn: bool) -> str:
         parts = []
@@ -81,8 +95,9 @@ class DepthExplorer:
             for residual in (False, True):
                 f = self._final(depth, residual)
                 parts.append(f"{'residual' if residual else 'plain'} {_mean(f):.3f} [{min(f):.3f}, {max(f):.3f}]")
-            loss = f"training loss (mean of the last {self.window} steps, over {len(self.seeds)} seeds): " + \
-                   ", ".join(parts)
+            loss = f"training loss (mean of the last {self.window} steps, over {len(self.seeds)} seeds): " + ", ".join(
+                parts
+            )
         else:
             loss = f"depth {depth}: no training runs at this depth."
         ratios = []
@@ -90,8 +105,14 @@ class DepthExplorer:
             r = self._grad_ratio(depth, residual, bn)
             if r:
                 ratios.append(f"{'residual' if residual else 'plain'} {_fmt_ratio(_mean(r))}")
-        grad = (f"first / last convolution's relative gradient {'with' if bn else 'without'} BatchNorm: "
-                + ", ".join(ratios)) if ratios else "no gradient norms measured at this depth."
+        grad = (
+            (
+                f"first / last convolution's relative gradient {'with' if bn else 'without'} BatchNorm: "
+                + ", ".join(ratios)
+            )
+            if ratios
+            else "no gradient norms measured at this depth."
+        )
         return f"depth {depth}: {loss}\n{grad}"
 
     # -- drawing ------------------------------------------------------------------------------------
@@ -106,16 +127,32 @@ class DepthExplorer:
             for i, seed in enumerate(self.seeds):
                 losses = self.runs.get((depth, residual, seed))
                 if losses:
-                    ax1.plot(_running_mean(losses, self.window), color=colour, alpha=0.9 if i == 0 else 0.5,
-                             label=("residual" if residual else "plain") if i == 0 else None)
+                    ax1.plot(
+                        _running_mean(losses, self.window),
+                        color=colour,
+                        alpha=0.9 if i == 0 else 0.5,
+                        label=("residual" if residual else "plain") if i == 0 else None,
+                    )
             norms = [g for (d, r, b, _), g in sorted(self.grads.items()) if d == depth and r == residual and b == bn]
             if norms:
                 xs = list(range(len(norms[0])))
                 mean = [_mean([n[i] for n in norms]) for i in xs]
-                ax2.fill_between(xs, [min(n[i] for n in norms) for i in xs], [max(n[i] for n in norms) for i in xs],
-                                 color=colour, alpha=0.25, linewidth=0)
-                ax2.plot(xs, mean, marker="o", markersize=3, color=colour,
-                         label=f"{'residual' if residual else 'plain'} (band: {len(norms)} seeds)")
+                ax2.fill_between(
+                    xs,
+                    [min(n[i] for n in norms) for i in xs],
+                    [max(n[i] for n in norms) for i in xs],
+                    color=colour,
+                    alpha=0.25,
+                    linewidth=0,
+                )
+                ax2.plot(
+                    xs,
+                    mean,
+                    marker="o",
+                    markersize=3,
+                    color=colour,
+                    label=f"{'residual' if residual else 'plain'} (band: {len(norms)} seeds)",
+                )
         ax1.set_yscale("log")
         ax1.set_xlabel("training step")
         ax1.set_ylabel(f"training loss (mean of {self.window})")
@@ -137,8 +174,10 @@ class DepthExplorer:
         self.renders += 1
         if depth not in self.depths:
             trained = ", ".join(str(d) for d in self.depths)
-            self.text = (f"Depth {depth} was not trained in this notebook: move the slider to one of {trained} "
-                         f"(or add {depth} to DEPTHS and run the cells again).")
+            self.text = (
+                f"Depth {depth} was not trained in this notebook: move the slider to one of {trained} "
+                f"(or add {depth} to DEPTHS and run the cells again)."
+            )
             self.readout.value = f'<div class="{MESSAGE_CLASS}"><b>{html.escape(self.text)}</b></div>'
             return
         self.text = self.describe(depth, bn)
@@ -162,8 +201,12 @@ def _fmt_ratio(r: float) -> str:
     return f"{r:,.1f}x" if r < 100 else f"{r:,.0f}x"
 
 
-def depth_explorer(runs: Mapping[RunKey, Sequence[float]], grads: Mapping[GradKey, Sequence[float]],
-                   window: int = 50, value: int | None = None) -> DepthExplorer:
+def depth_explorer(
+    runs: Mapping[RunKey, Sequence[float]],
+    grads: Mapping[GradKey, Sequence[float]],
+    window: int = 50,
+    value: int | None = None,
+) -> DepthExplorer:
     """The lesson's widget over ``lesson.degradation_runs(...)`` and ``lesson.gradient_norms(...)``."""
     return DepthExplorer(runs, grads, window=window, value=value)
 
@@ -185,8 +228,9 @@ def demo() -> DepthExplorer:
         for residual in (False, True):
             for seed in (0, 1):
                 floor = 0.1 if residual else 0.1 * depth / 8
-                runs[depth, residual, seed] = [floor + 2.2 * math.exp(-i / 20) + 0.02 * ((i * 7 + seed) % 5)
-                                               for i in range(100)]
+                runs[depth, residual, seed] = [
+                    floor + 2.2 * math.exp(-i / 20) + 0.02 * ((i * 7 + seed) % 5) for i in range(100)
+                ]
     return DepthExplorer(runs, grads, window=20, value=14)
 
 

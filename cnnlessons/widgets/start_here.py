@@ -23,6 +23,7 @@ Both follow the lessons' widget contract: ``.widget`` (the root box), ``.control
 widgets a student moves), ``.update()`` (redraw; counts ``.renders``), a message in the widget
 for impossible settings, and ``demo()`` for the browser test and the benchmarks.
 """
+
 from __future__ import annotations
 
 import html
@@ -38,11 +39,11 @@ from torch import nn
 
 from ..data import MNIST_MEAN, MNIST_STD
 
-PROBS_CLASS = "cnnlessons-digit-probs"   # the probability bars (the browser test reads them)
-ERROR_CLASS = "cnnlessons-error"         # added to a message while a setting is impossible
+PROBS_CLASS = "cnnlessons-digit-probs"  # the probability bars (the browser test reads them)
+ERROR_CLASS = "cnnlessons-error"  # added to a message while a setting is impossible
 
-CANVAS_SIZE = 280   # pixels of the drawing area (10 per MNIST pixel)
-PEN_WIDTH = 22      # pixels; after scaling to 20 pixels of digit height, about MNIST's 2-3 pixel strokes
+CANVAS_SIZE = 280  # pixels of the drawing area (10 per MNIST pixel)
+PEN_WIDTH = 22  # pixels; after scaling to 20 pixels of digit height, about MNIST's 2-3 pixel strokes
 
 
 # ---------------------------------------------------------------------------------------------
@@ -79,10 +80,10 @@ def _box(rgb: np.ndarray, top: int, left: int, height: int, width: int, colour=(
     b, r = min(top + height, h), min(left + width, w)
     if t >= b or l >= r:
         return
-    rgb[t:min(t + line, b), l:r] = colour
-    rgb[max(b - line, t):b, l:r] = colour
-    rgb[t:b, l:min(l + line, r)] = colour
-    rgb[t:b, max(r - line, l):r] = colour
+    rgb[t : min(t + line, b), l:r] = colour
+    rgb[max(b - line, t) : b, l:r] = colour
+    rgb[t:b, l : min(l + line, r)] = colour
+    rgb[t:b, max(r - line, l) : r] = colour
 
 
 def _grid(maps: np.ndarray, ncols: int, factor: int, cmap: str = "viridis", gap: int = 2) -> np.ndarray:
@@ -94,8 +95,9 @@ def _grid(maps: np.ndarray, ncols: int, factor: int, cmap: str = "viridis", gap:
     out = np.full((nrows * cell_h - gap, ncols * cell_w - gap, 3), 255, np.uint8)
     for i in range(c):
         r, q = divmod(i, ncols)
-        out[r * cell_h:r * cell_h + h * factor, q * cell_w:q * cell_w + w * factor] = _upscale(
-            _to_rgb(maps[i], cmap, 0.0, hi), factor)
+        out[r * cell_h : r * cell_h + h * factor, q * cell_w : q * cell_w + w * factor] = _upscale(
+            _to_rgb(maps[i], cmap, 0.0, hi), factor
+        )
     return out
 
 
@@ -105,7 +107,7 @@ def _side_by_side(images: Sequence[np.ndarray], gap: int = 12) -> np.ndarray:
     out = np.full((height, width, 3), 255, np.uint8)
     x = 0
     for im in images:
-        out[:im.shape[0], x:x + im.shape[1]] = im
+        out[: im.shape[0], x : x + im.shape[1]] = im
         x += im.shape[1] + gap
     return out
 
@@ -117,8 +119,9 @@ def _html_error(text: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # From strokes to an MNIST-like input
 # ---------------------------------------------------------------------------------------------
-def rasterize(strokes: Sequence[Sequence[tuple[float, float]]], size: int = CANVAS_SIZE,
-              pen: int = PEN_WIDTH) -> np.ndarray:
+def rasterize(
+    strokes: Sequence[Sequence[tuple[float, float]]], size: int = CANVAS_SIZE, pen: int = PEN_WIDTH
+) -> np.ndarray:
     """Strokes (lists of (x, y) canvas pixels) -> (size, size) float array of ink in 0..1."""
     from PIL import Image, ImageDraw
 
@@ -150,7 +153,7 @@ def to_mnist(ink: np.ndarray, center: bool = True) -> np.ndarray:
     rows, cols = np.nonzero(ink > 0.05)
     if rows.size == 0:
         return np.zeros((28, 28), np.float32)
-    crop = ink[rows.min():rows.max() + 1, cols.min():cols.max() + 1]
+    crop = ink[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
     h, w = crop.shape
     scale = 20.0 / max(h, w)
     nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
@@ -158,15 +161,15 @@ def to_mnist(ink: np.ndarray, center: bool = True) -> np.ndarray:
     small = np.asarray(small, dtype=np.float32) / 255.0
     out = np.zeros((28, 28), np.float32)
     top, left = (28 - nh) // 2, (28 - nw) // 2
-    out[top:top + nh, left:left + nw] = small
+    out[top : top + nh, left : left + nw] = small
     total = out.sum()
     if total > 0:  # move the centre of mass to (13.5, 13.5), the middle of the 28 x 28 grid
         ys, xs = np.mgrid[0:28, 0:28]
         dy = int(round(13.5 - (ys * out).sum() / total))
         dx = int(round(13.5 - (xs * out).sum() / total))
         shifted = np.zeros_like(out)
-        src = out[max(0, -dy):28 - max(0, dy), max(0, -dx):28 - max(0, dx)]
-        shifted[max(0, dy):max(0, dy) + src.shape[0], max(0, dx):max(0, dx) + src.shape[1]] = src
+        src = out[max(0, -dy) : 28 - max(0, dy), max(0, -dx) : 28 - max(0, dx)]
+        shifted[max(0, dy) : max(0, dy) + src.shape[0], max(0, dx) : max(0, dx) + src.shape[1]] = src
         out = shifted
     return np.clip(out, 0.0, 1.0)
 
@@ -202,9 +205,12 @@ class DigitCanvas:
 
         from ..viz import default_layers
 
-        layers = [n for n in default_layers(model) if n.endswith(("relu", "pool")) or "relu" in n] or default_layers(model)
-        self.layer = widgets.Dropdown(options=layers, value=layer if layer in layers else layers[0],
-                                      description="feature maps of")
+        layers = [n for n in default_layers(model) if n.endswith(("relu", "pool")) or "relu" in n] or default_layers(
+            model
+        )
+        self.layer = widgets.Dropdown(
+            options=layers, value=layer if layer in layers else layers[0], description="feature maps of"
+        )
         self.center = widgets.Checkbox(value=True, description="centre like MNIST", indent=False)
         self.controls = [self.center, self.layer]
         self.clear_button = widgets.Button(description="clear", icon="eraser", layout=widgets.Layout(width="90px"))
@@ -218,13 +224,21 @@ class DigitCanvas:
             control.observe(lambda _change: self.update(), names="value")
         left = widgets.VBox([self.canvas, widgets.HBox([self.clear_button, self.center])])
         right = widgets.VBox([self.bars, self.message])
-        self.widget = widgets.VBox([
-            widgets.HTML("<b>Draw a digit</b> with the mouse (one stroke per press); the prediction "
-                         "updates after each stroke."),
-            widgets.HBox([left, right]), self.layer,
-            widgets.HTML("<small>Left: the 28 x 28 image the network receives. Right: the feature maps of "
-                         "the chosen layer, one per channel, on one colour scale (bright = strong).</small>"),
-            self.view])
+        self.widget = widgets.VBox(
+            [
+                widgets.HTML(
+                    "<b>Draw a digit</b> with the mouse (one stroke per press); the prediction "
+                    "updates after each stroke."
+                ),
+                widgets.HBox([left, right]),
+                self.layer,
+                widgets.HTML(
+                    "<small>Left: the 28 x 28 image the network receives. Right: the feature maps of "
+                    "the chosen layer, one per channel, on one colour scale (bright = strong).</small>"
+                ),
+                self.view,
+            ]
+        )
         self.update()
 
     def _make_canvas(self) -> Any:
@@ -234,8 +248,11 @@ class DigitCanvas:
             output.enable_custom_widget_manager()
         from ipycanvas import Canvas
 
-        canvas = Canvas(width=self.size, height=self.size,
-                        layout={"width": f"{self.size}px", "height": f"{self.size}px", "border": "1px solid #888"})
+        canvas = Canvas(
+            width=self.size,
+            height=self.size,
+            layout={"width": f"{self.size}px", "height": f"{self.size}px", "border": "1px solid #888"},
+        )
         canvas.fill_style = "black"
         canvas.fill_rect(0, 0, self.size, self.size)
         canvas.stroke_style = "white"
@@ -315,7 +332,9 @@ class DigitCanvas:
         ink_share = float((self.image28 > 0.5).mean())
         self.message.value = (
             "<div style='color:#555'>The digit looks very thick after scaling: draw it larger.</div>"
-            if ink_share > 0.35 else "")
+            if ink_share > 0.35
+            else ""
+        )
         maps = maps[0].float().cpu().numpy()
         if maps.ndim != 3:
             self.message.add_class(ERROR_CLASS)
@@ -340,9 +359,12 @@ def _prob_bars(probs: torch.Tensor) -> str:
         rows.append(
             f"<tr><td style='font-family:monospace;font-weight:{weight};padding-right:6px'>{digit}</td>"
             f"<td style='width:200px'><div style='background:{colour};height:12px;width:{100 * p:.1f}%'></div></td>"
-            f"<td style='padding-left:6px;font-family:monospace'>{100 * p:5.1f}%</td></tr>")
-    return (f"<div><b>Prediction: {top}</b> ({100 * float(probs[top]):.1f}%)</div>"
-            f"<table style='border-collapse:collapse'>{''.join(rows)}</table>")
+            f"<td style='padding-left:6px;font-family:monospace'>{100 * p:5.1f}%</td></tr>"
+        )
+    return (
+        f"<div><b>Prediction: {top}</b> ({100 * float(probs[top]):.1f}%)</div>"
+        f"<table style='border-collapse:collapse'>{''.join(rows)}</table>"
+    )
 
 
 def digit_canvas(model: nn.Module, layer: str | None = None) -> DigitCanvas:
@@ -382,13 +404,19 @@ class ConvStep:
                 raise ValueError(f"kernel {name!r} must be 3 x 3, got {tuple(k.shape)}")
         h, w = img.shape
         style = {"description_width": "initial"}
-        self.row = widgets.IntSlider(value=h // 2, min=0, max=h - 1, description="output row",
-                                     continuous_update=True, style=style)
-        self.col = widgets.IntSlider(value=w // 2, min=0, max=w - 1, description="output column",
-                                     continuous_update=True, style=style)
+        self.row = widgets.IntSlider(
+            value=h // 2, min=0, max=h - 1, description="output row", continuous_update=True, style=style
+        )
+        self.col = widgets.IntSlider(
+            value=w // 2, min=0, max=w - 1, description="output column", continuous_update=True, style=style
+        )
         self.kernel = widgets.Dropdown(options=list(self.kernels), value=list(self.kernels)[0], description="kernel")
-        self.padding = widgets.Dropdown(options=[("1 (output keeps 28 x 28)", 1), ("0 (no padding)", 0)], value=1,
-                                        description="padding", style=style)
+        self.padding = widgets.Dropdown(
+            options=[("1 (output keeps 28 x 28)", 1), ("0 (no padding)", 0)],
+            value=1,
+            description="padding",
+            style=style,
+        )
         self.controls = [self.row, self.col, self.kernel, self.padding]
         self.view = widgets.Image(format="png")
         self.detail = widgets.HTML()
@@ -397,12 +425,19 @@ class ConvStep:
         self._out_cache: dict[tuple[str, int], torch.Tensor] = {}
         for control in self.controls:
             control.observe(lambda _change: self.update(), names="value")
-        self.widget = widgets.VBox([
-            widgets.HBox([self.row, self.col]), widgets.HBox([self.kernel, self.padding]),
-            widgets.HTML("<small>Left: the input (black 0 to white 1; light-blue frame: padding zeros), the "
-                         "orange box is the 3 x 3 window. Right: the output map (orange positive, purple "
-                         "negative), the orange box is the chosen output pixel.</small>"),
-            self.view, self.detail])
+        self.widget = widgets.VBox(
+            [
+                widgets.HBox([self.row, self.col]),
+                widgets.HBox([self.kernel, self.padding]),
+                widgets.HTML(
+                    "<small>Left: the input (black 0 to white 1; light-blue frame: padding zeros), the "
+                    "orange box is the 3 x 3 window. Right: the output map (orange positive, purple "
+                    "negative), the orange box is the chosen output pixel.</small>"
+                ),
+                self.view,
+                self.detail,
+            ]
+        )
         self.update()
 
     def output_map(self) -> torch.Tensor:
@@ -410,7 +445,9 @@ class ConvStep:
         key = (self.kernel.value, self.padding.value)
         if key not in self._out_cache:
             k = self.kernels[self.kernel.value].view(1, 1, 3, 3)
-            self._out_cache[key] = F.conv2d(self.image.view(1, 1, *self.image.shape), k, padding=self.padding.value)[0, 0]
+            self._out_cache[key] = F.conv2d(self.image.view(1, 1, *self.image.shape), k, padding=self.padding.value)[
+                0, 0
+            ]
         return self._out_cache[key]
 
     def update(self) -> None:
@@ -426,17 +463,24 @@ class ConvStep:
                 f"with padding {pad} the output is {oh} x {ow}, so rows and columns go from 0 to {oh - 1}; "
                 f"output ({r}, {c}) does not exist. A 3 x 3 window fits {oh} times across a row of "
                 f"{self.image.shape[1]} pixels without padding. Move the sliders to {oh - 1} or less, "
-                "or set padding to 1.")
+                "or set padding to 1."
+            )
             self.view.value = _png(self._picture(out, None))
             return
         self.detail.remove_class(ERROR_CLASS)
         padded = F.pad(self.image, (pad, pad, pad, pad))
-        window = padded[r:r + 3, c:c + 3]       # output (r, c) reads input rows r-pad .. r-pad+2
+        window = padded[r : r + 3, c : c + 3]  # output (r, c) reads input rows r-pad .. r-pad+2
         kernel = self.kernels[self.kernel.value]
         products = window * kernel
         total = float(products.sum())
-        self.result = {"window": window, "kernel": kernel, "products": products, "sum": total,
-                       "output": float(out[r, c]), "output_shape": (oh, ow)}
+        self.result = {
+            "window": window,
+            "kernel": kernel,
+            "products": products,
+            "sum": total,
+            "output": float(out[r, c]),
+            "output_shape": (oh, ow),
+        }
         self.detail.value = self._tables(window, kernel, products, total, r, c, pad)
         self.view.value = _png(self._picture(out, (r, c)))
 
@@ -446,7 +490,7 @@ class ConvStep:
         img = F.pad(self.image, (1, 1, 1, 1), value=float("nan")).numpy()  # a frame for the padding
         rgb = _to_rgb(np.nan_to_num(img, nan=0.0), "gray", 0.0, max(1.0, float(self.image.max())))
         if pad:
-            rgb[0, :] = rgb[-1, :] = rgb[:, 0] = rgb[:, -1] = (86, 180, 233)   # zeros added by padding
+            rgb[0, :] = rgb[-1, :] = rgb[:, 0] = rgb[:, -1] = (86, 180, 233)  # zeros added by padding
         else:
             rgb[0, :] = rgb[-1, :] = rgb[:, 0] = rgb[:, -1] = (255, 255, 255)
         rgb = _upscale(rgb, f)
@@ -461,13 +505,20 @@ class ConvStep:
         return _side_by_side([rgb, orgb], gap=24)
 
     @staticmethod
-    def _tables(window: torch.Tensor, kernel: torch.Tensor, products: torch.Tensor, total: float,
-                r: int, c: int, pad: int) -> str:
+    def _tables(
+        window: torch.Tensor, kernel: torch.Tensor, products: torch.Tensor, total: float, r: int, c: int, pad: int
+    ) -> str:
         def table(m: torch.Tensor, title: str) -> str:
             cells = "".join(
-                "<tr>" + "".join(f"<td style='border:1px solid #bbb;padding:2px 6px;text-align:right;"
-                                 f"font-family:monospace'>{v:+.2f}</td>" for v in row.tolist()) + "</tr>"
-                for row in m)
+                "<tr>"
+                + "".join(
+                    f"<td style='border:1px solid #bbb;padding:2px 6px;text-align:right;"
+                    f"font-family:monospace'>{v:+.2f}</td>"
+                    for v in row.tolist()
+                )
+                + "</tr>"
+                for row in m
+            )
             return f"<td style='vertical-align:top;padding-right:14px'><b>{title}</b><table>{cells}</table></td>"
 
         terms = " + ".join(f"({v:+.2f})" for v in products.flatten().tolist())
@@ -477,7 +528,8 @@ class ConvStep:
             f"<table><tr>{table(window, 'input window')}{table(kernel, 'kernel')}"
             f"{table(products, 'window x kernel')}</tr></table>"
             f"<div style='font-family:monospace'>sum = {terms}<br><b>= {total:+.3f}</b> "
-            f"(the output map holds {total:+.3f} at this pixel)</div>")
+            f"(the output map holds {total:+.3f} at this pixel)</div>"
+        )
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

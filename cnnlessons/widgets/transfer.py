@@ -8,6 +8,7 @@ chosen count marked) and, at the chosen count, the test accuracy of each digit p
 bars).
 Nothing trains here: each update only redraws (well under 200 ms).
 """
+
 from __future__ import annotations
 
 import html
@@ -38,20 +39,32 @@ class TransferExplorer:
         if not counts:
             raise ValueError("the sweep is empty: run lesson.sweep(...) first")
         start = labels_per_class if labels_per_class in counts else counts[len(counts) // 2]
-        self.count = widgets.SelectionSlider(options=counts, value=start, description="labels per class",
-                                             continuous_update=False, style={"description_width": "initial"},
-                                             layout=widgets.Layout(width="420px"))
-        self.settings = widgets.SelectMultiple(options=sweep.settings, value=tuple(sweep.settings),
-                                               description="settings", rows=len(sweep.settings),
-                                               style={"description_width": "initial"})
+        self.count = widgets.SelectionSlider(
+            options=counts,
+            value=start,
+            description="labels per class",
+            continuous_update=False,
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="420px"),
+        )
+        self.settings = widgets.SelectMultiple(
+            options=sweep.settings,
+            value=tuple(sweep.settings),
+            description="settings",
+            rows=len(sweep.settings),
+            style={"description_width": "initial"},
+        )
         self.controls = [self.count, self.settings]
         self.image = widgets.Image(format="png")
         self.digits = widgets.HTML()
         self.readout = widgets.HTML()
-        help_ = widgets.HTML("Move the slider; ctrl/cmd-click to show or hide settings. Each point is one "
-                             "seed; the line is the mean over seeds.")
-        self.widget = widgets.VBox([help_, widgets.HBox([self.count, self.settings]),
-                                    widgets.HBox([self.image, self.digits]), self.readout])
+        help_ = widgets.HTML(
+            "Move the slider; ctrl/cmd-click to show or hide settings. Each point is one "
+            "seed; the line is the mean over seeds."
+        )
+        self.widget = widgets.VBox(
+            [help_, widgets.HBox([self.count, self.settings]), widgets.HBox([self.image, self.digits]), self.readout]
+        )
         self.renders = 0
         self.text = ""
         self._fig = None
@@ -77,13 +90,17 @@ class TransferExplorer:
         lines = []
         for s in chosen:
             accs = self.sweep.accs(s, n)
-            lines.append(f"{s}: {100 * sum(accs) / len(accs):.2f}% (seeds {100 * min(accs):.1f} to "
-                         f"{100 * max(accs):.1f}%)")
-        self.text = f"{n} labelled images per digit; mean test accuracy over {len(self.sweep.seeds)} seeds: " + \
-            "; ".join(lines)
+            lines.append(
+                f"{s}: {100 * sum(accs) / len(accs):.2f}% (seeds {100 * min(accs):.1f} to {100 * max(accs):.1f}%)"
+            )
+        self.text = (
+            f"{n} labelled images per digit; mean test accuracy over {len(self.sweep.seeds)} seeds: " + "; ".join(lines)
+        )
         self.readout.remove_class(MESSAGE_CLASS)
-        self.readout.value = "<b>" + html.escape(f"{n} labelled images per digit") + "</b>, mean test accuracy " \
+        self.readout.value = (
+            "<b>" + html.escape(f"{n} labelled images per digit") + "</b>, mean test accuracy "
             f"over {len(self.sweep.seeds)} seeds:<br>" + "<br>".join(html.escape(line) for line in lines)
+        )
 
     def _message(self, text: str) -> None:
         self.text = text
@@ -94,19 +111,29 @@ class TransferExplorer:
     def _digit_bars(self, chosen: list[str], n: int) -> str:
         """Per digit, one bar per setting: mean test accuracy over seeds at ``n`` labels per class."""
         seeds = self.sweep.seeds
-        acc = {s: [sum(self.sweep.runs[n, seed, s].per_class[d] for seed in seeds) / len(seeds)
-                   for d in range(len(DIGITS))] for s in chosen}
+        acc = {
+            s: [
+                sum(self.sweep.runs[n, seed, s].per_class[d] for seed in seeds) / len(seeds) for d in range(len(DIGITS))
+            ]
+            for s in chosen
+        }
         lo = max(0.0, min(min(v) for v in acc.values()) - 0.05)
-        rows = [f"<div><b>Per digit at {n} labels per class</b> (test accuracy, mean over seeds; bars from "
-                f"{100 * lo:.0f}% to 100%)</div><table style='border-collapse:collapse'>"]
+        rows = [
+            f"<div><b>Per digit at {n} labels per class</b> (test accuracy, mean over seeds; bars from "
+            f"{100 * lo:.0f}% to 100%)</div><table style='border-collapse:collapse'>"
+        ]
         for d, digit in enumerate(DIGITS):
             bars = "".join(
                 f"<div style='background:{HEX.get(STYLE.get(s, ('C0', ''))[0], '#1f77b4')};height:9px;"
                 f"width:{max(1.0, 100 * (acc[s][d] - lo) / (1 - lo)):.1f}%;margin:1px 0' "
-                f"title='{html.escape(s)}: {100 * acc[s][d]:.1f}%'></div>" for s in chosen)
+                f"title='{html.escape(s)}: {100 * acc[s][d]:.1f}%'></div>"
+                for s in chosen
+            )
             numbers = " / ".join(f"{100 * acc[s][d]:.1f}" for s in chosen)
-            rows.append(f"<tr><td style='padding-right:6px'><b>{digit}</b></td><td style='width:180px'>{bars}</td>"
-                        f"<td style='padding-left:6px;font-size:85%'>{numbers}</td></tr>")
+            rows.append(
+                f"<tr><td style='padding-right:6px'><b>{digit}</b></td><td style='width:180px'>{bars}</td>"
+                f"<td style='padding-left:6px;font-size:85%'>{numbers}</td></tr>"
+            )
         rows.append("</table><div style='font-size:85%'>" + " / ".join(html.escape(s) for s in chosen) + "</div>")
         return "".join(rows)
 
@@ -128,8 +155,7 @@ class TransferExplorer:
             ys = [100 * a for c in counts for a in self.sweep.accs(s, c)]
             left.plot(xs, ys, color=colour, marker=marker, ls="none", ms=4, alpha=0.5)
         left.axvline(counts.index(n), color="k", lw=0.8, ls="--")
-        left.set(xlabel="labelled images per digit", ylabel="test accuracy (%)",
-                 title="Test accuracy on digits 5-9")
+        left.set(xlabel="labelled images per digit", ylabel="test accuracy (%)", title="Test accuracy on digits 5-9")
         left.set_xticks(range(len(counts)), [str(c) for c in counts])
         left.legend(fontsize=8, loc="lower right")
         left.grid(alpha=0.3)
@@ -156,6 +182,7 @@ def demo() -> TransferExplorer:
         for seed in (0, 1, 2):
             for s in SETTINGS:
                 acc = min(0.99, base[s] + 0.04 * i + rng.uniform(-0.01, 0.01))
-                sw.runs[n, seed, s] = Run(s, n, seed, acc, 1.0, [min(1.0, acc + rng.uniform(-0.05, 0.05))
-                                                                   for _ in DIGITS], [1.0, 0.1], 0)
+                sw.runs[n, seed, s] = Run(
+                    s, n, seed, acc, 1.0, [min(1.0, acc + rng.uniform(-0.05, 0.05)) for _ in DIGITS], [1.0, 0.1], 0
+                )
     return TransferExplorer(sw)

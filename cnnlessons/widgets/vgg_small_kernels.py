@@ -7,6 +7,7 @@ backpropagates from the centre unit of the last map to the input and draws |grad
 blue square, and the three answers side by side: measured, formula, and ``cl.trace``'s RF column.
 A setting that shrinks the map below one pixel shows a message instead.
 """
+
 from __future__ import annotations
 
 import html
@@ -39,18 +40,22 @@ class RFExplorer:
         if img.dim() != 2:
             raise ValueError(f"rf_explorer takes one grey image (H x W), got shape {tuple(image.shape)}")
         if img.shape != (size, size):  # an MNIST digit: enlarge it to fill the input
-            img = torch.nn.functional.interpolate(img[None, None], size=(size, size), mode="bilinear",
-                                                  align_corners=False)[0, 0]
+            img = torch.nn.functional.interpolate(
+                img[None, None], size=(size, size), mode="bilinear", align_corners=False
+            )[0, 0]
         lo, hi = float(img.min()), float(img.max())
         self.image = (img - lo) / (hi - lo) if hi > lo else torch.zeros_like(img)
         style = {"description_width": "initial"}
-        self.depth = widgets.IntSlider(value=2, min=1, max=8, description="depth (layers)", style=style,
-                                       continuous_update=False)
+        self.depth = widgets.IntSlider(
+            value=2, min=1, max=8, description="depth (layers)", style=style, continuous_update=False
+        )
         self.kernel = widgets.Dropdown(options=[1, 3, 5, 7], value=3, description="kernel size", style=style)
-        self.stride = widgets.IntSlider(value=1, min=1, max=3, description="stride", style=style,
-                                        continuous_update=False)
-        self.dilation = widgets.IntSlider(value=1, min=1, max=3, description="dilation", style=style,
-                                          continuous_update=False)
+        self.stride = widgets.IntSlider(
+            value=1, min=1, max=3, description="stride", style=style, continuous_update=False
+        )
+        self.dilation = widgets.IntSlider(
+            value=1, min=1, max=3, description="dilation", style=style, continuous_update=False
+        )
         self.controls = [self.depth, self.kernel, self.stride, self.dilation]
         self.view = widgets.Image(format="png")
         self.readout = widgets.HTML()
@@ -59,17 +64,27 @@ class RFExplorer:
         self.result: dict[str, Any] = {}
         for control in self.controls:
             control.observe(lambda _change: self.update(), names="value")
-        self.widget = widgets.VBox([
-            widgets.HTML(f"<b>Receptive field of the centre unit</b> of a stack of convolutions "
-                         f"(no padding) on a {size} x {size} input: orange = |gradient| of that unit "
-                         "with respect to each input pixel, blue square = the formula's receptive field"),
-            widgets.HBox([self.depth, self.kernel]), widgets.HBox([self.stride, self.dilation]),
-            widgets.HBox([self.view, self.readout])])
+        self.widget = widgets.VBox(
+            [
+                widgets.HTML(
+                    f"<b>Receptive field of the centre unit</b> of a stack of convolutions "
+                    f"(no padding) on a {size} x {size} input: orange = |gradient| of that unit "
+                    "with respect to each input pixel, blue square = the formula's receptive field"
+                ),
+                widgets.HBox([self.depth, self.kernel]),
+                widgets.HBox([self.stride, self.dilation]),
+                widgets.HBox([self.view, self.readout]),
+            ]
+        )
         self.update()
 
     def settings(self) -> dict[str, int]:
-        return {"depth": self.depth.value, "kernel": self.kernel.value, "stride": self.stride.value,
-                "dilation": self.dilation.value}
+        return {
+            "depth": self.depth.value,
+            "kernel": self.kernel.value,
+            "stride": self.stride.value,
+            "dilation": self.dilation.value,
+        }
 
     def update(self) -> None:
         """Build the stack, backpropagate from its centre unit, redraw."""
@@ -97,8 +112,10 @@ class RFExplorer:
         sizes = output_sizes(self.size, **s)
         layers = "".join(
             f"<tr><td>{i}</td><td>{sizes[i]} x {sizes[i]}</td><td>{r}</td><td>{j}</td></tr>"
-            for i, (r, j) in enumerate([rf_formula(d, s['kernel'], s['stride'], s['dilation'])
-                                        for d in range(1, s['depth'] + 1)], start=1))
+            for i, (r, j) in enumerate(
+                [rf_formula(d, s["kernel"], s["stride"], s["dilation"]) for d in range(1, s["depth"] + 1)], start=1
+            )
+        )
         self.readout.value = (
             "<div style='font-family:monospace;line-height:1.5'>"
             f"<b>measured</b> (non-zero gradient): {h} x {w} pixels, {m['nonzero']:,} of {h * w:,} non-zero"
@@ -108,7 +125,8 @@ class RFExplorer:
             f"output map {m['out_size']} x {m['out_size']}; unit at row {m['unit'][0]}, column {m['unit'][1]}<br>"
             f"gradient in the middle half of the square: {inner:.0%} of the total<br>"
             "<table style='border-collapse:collapse'><tr><th>layer</th><th>map</th><th>RF</th><th>jump</th></tr>"
-            f"{layers}</table></div>")
+            f"{layers}</table></div>"
+        )
         self.view.value = _png(self._picture(grad, (m["box"], rf)))
 
     def _picture(self, grad: torch.Tensor | None, boxes: Any) -> np.ndarray:
@@ -125,8 +143,15 @@ class RFExplorer:
             # the formula's square, centred on the measured box's centre
             cy, cx = top + (h - 1) / 2, left + (w - 1) / 2
             t, l = int(round(cy - (rf - 1) / 2)), int(round(cx - (rf - 1) / 2))
-            _box(rgb, t * self.scale - 1, l * self.scale - 1, rf * self.scale + 2, rf * self.scale + 2,
-                 colour=(0, 114, 178), line=2)
+            _box(
+                rgb,
+                t * self.scale - 1,
+                l * self.scale - 1,
+                rf * self.scale + 2,
+                rf * self.scale + 2,
+                colour=(0, 114, 178),
+                line=2,
+            )
         return rgb
 
     @property
@@ -145,7 +170,7 @@ def _centre_share(grad: torch.Tensor, box: tuple[int, int, int, int]) -> float:
     """Share of the total |gradient| inside the middle half (by side) of the measured box."""
     top, left, h, w = box
     t, l = top + h // 4, left + w // 4
-    inner = grad[t:t + max(1, h - 2 * (h // 4)), l:l + max(1, w - 2 * (w // 4))].sum()
+    inner = grad[t : t + max(1, h - 2 * (h // 4)), l : l + max(1, w - 2 * (w // 4))].sum()
     total = grad.sum()
     return float(inner / total) if total > 0 else 0.0
 
