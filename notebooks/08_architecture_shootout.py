@@ -395,13 +395,13 @@ answer = None  # your answer: an nn.Module instance, e.g. MyNet()
 lesson.exercise_3.check(answer)
 
 # %% [markdown]
-# **Exercise 4 (predict, then measure).** How many kilobytes does `torch.save(MNIST_MODELS["SqueezeNet"]().state_dict())`
-# write at float32 (1 KB = 1,000 bytes; the file's few hundred bytes of bookkeeping aside)? Predict from the parameter
-# count printed in section 2, then measure: the state_dict also holds BatchNorm's buffers. Answer: kilobytes, a whole
-# number (within half a percent).
+# **Exercise 4 (predict, then measure).** `torch.save(MNIST_MODELS["SqueezeNet"]().state_dict())` writes
+# its parameters and its *buffers*: the tensors a layer keeps but does not learn. How many kilobytes of the file
+# (at float32, 1 KB = 1,000 bytes) are buffers? Predict from what BatchNorm keeps per channel, then measure with
+# `model.buffers()`. Answer: kilobytes with one decimal (within 0.05).
 
 # %%
-answer = None  # your answer: kilobytes, e.g. 123
+answer = None  # your answer: kilobytes, e.g. 1.2
 lesson.exercise_4.check(answer)
 
 # %% [markdown]

@@ -508,40 +508,44 @@ def _size_kb(name: str, bytes_per_number: int | None = None, params_only: bool =
     return sum(t.numel() * (bytes_per_number or t.element_size()) for t in tensors) / 1e3
 
 
+def _buffers_kb(name: str, counters: bool = True, bytes_per_number: int | None = None) -> float:
+    model = MNIST_MODELS[name]()
+    tensors = [t for n, t in model.named_buffers() if counters or "num_batches" not in n]
+    return sum(t.numel() * (bytes_per_number or t.element_size()) for t in tensors) / 1e3
+
+
 exercise_4 = Exercise(
     "08.4",
     Number(
-        lambda: _size_kb("SqueezeNet"),
-        rel=0.005,
+        lambda: _buffers_kb("SqueezeNet"),
+        abs=0.05,
         unit="KB",
-        form="kilobytes (1 KB = 1,000 bytes), a whole number, e.g. 123 KB",
+        form="kilobytes with one decimal (1 KB = 1,000 bytes), e.g. 1.2 KB",
         near=[
             (
-                lambda: _size_kb("SqueezeNet", params_only=True),
-                "that counts the parameters only; the saved file also holds BatchNorm's running mean and "
-                "variance (buffers): look at model.state_dict().",
+                lambda: _buffers_kb("SqueezeNet", counters=False),
+                "close: each BatchNorm layer also saves its counter of batches, one int64 (8 bytes).",
             ),
             (
-                lambda: _size_kb("SqueezeNet") / 2,
-                "that is float16 (2 bytes a number); the question asks for float32 (4 bytes).",
+                lambda: _buffers_kb("SqueezeNet", bytes_per_number=2),
+                "that is float16 (2 bytes a number); the saved file holds float32 (4 bytes).",
             ),
             (
-                lambda: _size_kb("SqueezeNet") * 1e3 / 2**10,
-                "that is in KiB (1,024 bytes); the question's KB is 1,000 bytes.",
+                lambda: _size_kb("SqueezeNet"),
+                "that is the whole file; the question asks only for the part that is not parameters.",
             ),
         ],
     ),
     solution="from cnnlessons.models import MNIST_MODELS\n"
-    "state = MNIST_MODELS['SqueezeNet']().state_dict()\n"
-    "answer = sum(t.numel() * t.element_size() for t in state.values()) / 1e3",
+    "model = MNIST_MODELS['SqueezeNet']()\n"
+    "answer = sum(b.numel() * b.element_size() for b in model.buffers()) / 1e3",
     hints=(
-        "torch.save(model.state_dict()) writes every tensor of the state_dict: parameters and buffers.",
-        "Add t.numel() * t.element_size() over model.state_dict().values(), then divide by 1,000.",
+        "The state_dict holds the parameters and the buffers: model.buffers() lists the buffers.",
+        "BatchNorm keeps a running mean and a running variance per channel (float32) and one batch counter (int64).",
     ),
-    wrong=(344.6, 174.0, 339.8),  # parameters only, float16, KiB (for the model of 2026-12)
-    explanation="4 bytes for every number in the state_dict, BatchNorm's running statistics (and its counter of "
-    "batches, an int64) included: the size on disk is about 4 bytes per parameter, a little more "
-    "with BatchNorm.",
+    wrong=(344.6, 348.0, 1.7),  # the parameters, the whole file, float16 (for the model of 2026-12)
+    explanation="BatchNorm's running mean and variance (4 bytes per channel each) and one int64 counter per "
+    "BatchNorm layer: a few kilobytes, about 1% of the file; the rest is the parameters.",
 )
 
 
