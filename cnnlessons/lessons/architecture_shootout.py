@@ -434,7 +434,7 @@ exercise_2 = Exercise(
     ),
     wrong=(0.643, 0.5, 0.9),
     explanation="AlexNet (MNIST)'s fully connected layers hold about a third of its weights but use each "
-    "only once per image, which is why it does the fewest mult-adds per parameter.",
+    "only once per image, which is why it does few mult-adds per parameter (only ResNet-20, whose late convolutions run on small maps, does fewer).",
 )
 
 
