@@ -79,6 +79,18 @@ BINDER_BUDGET_MB = 1500
 MEM_LIMIT_SHARE = 0.73
 
 
+def _linux_vmhwm_mb() -> float | None:
+    """VmHWM (peak resident set of the current program, reset by execve) in MB, or None."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 2**10  # kB
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
 def _peak_memory() -> tuple[float, str]:
     """(peak resident MB of this process, how it was read); (nan, reason) when nothing can read it.
 
@@ -94,6 +106,12 @@ def _peak_memory() -> tuple[float, str]:
         info = None
     if info is not None and getattr(info, "peak_wset", None):
         return info.peak_wset / 2**20, "psutil peak working set"
+    # Linux: this process image's own high-water mark. getrusage's ru_maxrss survives execve, so a
+    # kernel started by a large parent (a pytest worker that imported torch) would report the parent's
+    # size at fork time instead of its own peak.
+    hwm = _linux_vmhwm_mb()
+    if hwm is not None:
+        return hwm, "/proc/self/status VmHWM"
     try:
         import resource  # noqa: PLC0415  (Unix only)
 

@@ -138,8 +138,16 @@ def test_windows_peak_working_set_is_used(monkeypatch) -> None:
 def test_no_psutil_and_no_resource_says_so_without_failing(monkeypatch, capsys) -> None:
     monkeypatch.setitem(sys.modules, "resource", None)
     monkeypatch.setitem(sys.modules, "psutil", None)
+    monkeypatch.setattr(dev, "_linux_vmhwm_mb", lambda: None)  # not Linux either
     cl.check_memory_budget()
     assert "could not be measured" in capsys.readouterr().out
+
+
+def test_linux_peak_is_this_programs_own(monkeypatch) -> None:
+    """On Linux the peak comes from VmHWM, which execve resets (ru_maxrss keeps a forking parent's size)."""
+    monkeypatch.setattr(dev, "_linux_vmhwm_mb", lambda: 123.0)
+    monkeypatch.setitem(sys.modules, "psutil", None)
+    assert dev._peak_memory() == (123.0, "/proc/self/status VmHWM")
 
 
 def test_the_budget_reads_mem_limit(monkeypatch, capsys) -> None:
