@@ -25,17 +25,9 @@ from typing import Any
 import torch
 from torch import nn
 
-LESSON_MODULES = (
-    "start_here",
-    "alexnet_tricks",
-    "vgg_small_kernels",
-    "one_by_one",
-    "inception",
-    "fire_squeezenet",
-    "residual",
-    "transfer",
-    "architecture_shootout",
-)
+from cnnlessons.lessons import LESSONS
+
+LESSON_MODULES = tuple(LESSONS.values())
 POSITIONS = 8  # values tried per numeric control
 SWEEPS = 2
 

@@ -49,6 +49,10 @@ _LAZY = {
     "feature_map_explorer": "viz",
     "plot_histories": "curves",
     "channel_explorer": "widgets",
+    "count_params": "counting",
+    "param_counts": "counting",
+    "weights_mb": "counting",
+    "params_mb": "counting",
 }
 
 __all__ = [

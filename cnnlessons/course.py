@@ -35,19 +35,9 @@ from types import ModuleType
 
 import nbformat
 
+from .lessons import LESSONS
 from .lessons._checks import Exercise, exercises
 
-LESSONS = {
-    "00": "start_here",
-    "01": "alexnet_tricks",
-    "02": "vgg_small_kernels",
-    "03": "one_by_one",
-    "04": "inception",
-    "05": "fire_squeezenet",
-    "06": "residual",
-    "07": "transfer",
-    "08": "architecture_shootout",
-}
 COURSE_ID = "cnnlessons"
 SOLVED_STUDENT = "solution"
 UNTOUCHED_STUDENT = "untouched"

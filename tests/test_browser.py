@@ -15,17 +15,10 @@ Chromium binary: Debian's ``/usr/bin/chromium`` (``apt-get install -y chromium``
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import secrets
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -42,150 +35,19 @@ RUN_TIMEOUT_S = float(os.environ.get("CNNLESSONS_BROWSER_RUN_TIMEOUT", "420"))
 ERROR_TEXT = re.compile(r"Traceback \(most recent call last\)|^\s*[\w.]*(Error|Exception)\b.*:", re.M)
 
 
-def _find_chromium() -> str | None:
-    wanted = os.environ.get("CNNLESSONS_CHROMIUM")
-    if wanted:
-        return wanted if Path(wanted).exists() else None
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
 def _notebook_dir(repo_root: Path) -> Path:
     # CNNLESSONS_BROWSER_NOTEBOOKS points the test at another folder of notebooks (to develop it).
     return Path(os.environ.get("CNNLESSONS_BROWSER_NOTEBOOKS", repo_root / "notebooks"))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _write_lab_settings(settings_dir: Path) -> None:
-    """Settings a fresh user would not notice: no news prompt, every cell attached to the page."""
-    files = {
-        "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
-            "fetchNews": "false",
-            "checkForUpdates": False,
-        },
-        # The default windowing mode may leave cells outside the viewport out of the DOM.
-        "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-    }
-    for name, value in files.items():
-        path = settings_dir / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(value))
-
-
-class Lab:
-    """A JupyterLab server on a temporary folder, and the calls the test makes to it."""
-
-    def __init__(self, root: Path, port: int, token: str, proc: subprocess.Popen, log: Path):
-        self.root, self.port, self.token, self.proc, self.log = root, port, token, proc, log
-        self.base = f"http://127.0.0.1:{port}"
-
-    def api(self, path: str, method: str = "GET") -> object:
-        req = urllib.request.Request(
-            f"{self.base}/api/{path}", method=method, headers={"Authorization": f"token {self.token}"}
-        )
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            body = resp.read()
-        return json.loads(body) if body else None
-
-    def url(self, notebook: str) -> str:
-        return f"{self.base}/lab/tree/{notebook}?token={self.token}&reset"  # reset: no tabs restored
-
-    def shut_down_sessions(self) -> None:
-        for session in self.api("sessions"):
-            self.api(f"sessions/{session['id']}", method="DELETE")
-
-    def log_tail(self) -> str:
-        return self.log.read_text(errors="replace")[-3000:] if self.log.exists() else ""
-
-
 @pytest.fixture(scope="module")
-def chromium_path() -> str:
-    pytest.importorskip(
-        "playwright.sync_api",
-        reason="the playwright package is not installed: `pip install playwright` (the project's `browser` extra)",
-    )
-    path = _find_chromium()
-    if path is None:
-        pytest.skip(
-            "no Chromium found: `apt-get install -y chromium` (Debian/Ubuntu), "
-            "or set CNNLESSONS_CHROMIUM to a Chromium or Chrome binary"
-        )
-    return path
-
-
-@pytest.fixture(scope="module")
-def artifacts(repo_root: Path) -> Path:
-    out = repo_root / "artifacts" / "browser"
-    out.mkdir(parents=True, exist_ok=True)
-    return out
-
-
-@pytest.fixture(scope="module")
-def lab(chromium_path: str, repo_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+def lab(chromium_path: str, repo_root: Path, tmp_path_factory: pytest.TempPathFactory, start_lab):
     source = _notebook_dir(repo_root)
     if not any(source.glob("*.ipynb")):
         pytest.skip(f"no notebooks in {source} yet")
-    tmp = tmp_path_factory.mktemp("lab")
-    root = tmp / "notebooks"
+    root = tmp_path_factory.mktemp("lab") / "notebooks"
     shutil.copytree(source, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    _write_lab_settings(tmp / "settings")
-    env = dict(
-        os.environ,
-        JUPYTER_CONFIG_DIR=str(tmp / "config"),
-        JUPYTER_DATA_DIR=str(tmp / "data"),
-        JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
-        JUPYTERLAB_SETTINGS_DIR=str(tmp / "settings"),
-        JUPYTERLAB_WORKSPACES_DIR=str(tmp / "workspaces"),
-        IPYTHONDIR=str(tmp / "ipython"),
-        PYTHONUNBUFFERED="1",
-    )
-    port, token = _free_port(), secrets.token_hex(16)
-    log = tmp / "jupyterlab.log"
-    cmd = [
-        sys.executable,
-        "-m",
-        "jupyterlab",
-        "--no-browser",
-        "--ServerApp.ip=127.0.0.1",
-        f"--ServerApp.port={port}",
-        "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={root}",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    ]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:  # CI containers run as root
-        cmd.append("--allow-root")
-    with open(log, "wb") as log_file:
-        proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log_file, stderr=subprocess.STDOUT)
-    server = Lab(root, port, token, proc, log)
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"JupyterLab exited with code {proc.returncode}:\n{server.log_tail()}")
-            try:
-                server.api("status")
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"JupyterLab did not answer on port {port} in 90 s:\n{server.log_tail()}")
-                time.sleep(0.5)
-        yield server
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    return start_lab(root)
 
 
 @pytest.fixture(scope="module")
@@ -201,7 +63,7 @@ def browser(chromium_path: str):
 
 
 @pytest.fixture
-def page(browser, lab: Lab):
+def page(browser, lab):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(60_000)
     page = context.new_page()
@@ -212,7 +74,7 @@ def page(browser, lab: Lab):
         lab.shut_down_sessions()
 
 
-def _open(page, lab: Lab, notebook: str) -> None:
+def _open(page, lab, notebook: str) -> None:
     page.goto(lab.url(notebook))
     page.locator(f"{PANEL} .jp-Notebook .jp-Cell").first.wait_for(state="attached")
     page.locator(f"{PANEL} .jp-Notebook:is(.jp-mod-commandMode, .jp-mod-editMode)").first.wait_for()
@@ -263,7 +125,7 @@ def _any_started(page, timeout_s: float = 20.0) -> bool:
     return False
 
 
-def _wait_until_all_ran(page, lab: Lab, n_code: int) -> None:
+def _wait_until_all_ran(page, lab, n_code: int) -> None:
     prompts = page.locator(f"{PANEL} .jp-CodeCell .jp-InputPrompt")
     deadline = time.monotonic() + RUN_TIMEOUT_S
     stalled_since = None
@@ -291,7 +153,7 @@ def _wait_until_all_ran(page, lab: Lab, n_code: int) -> None:
         time.sleep(1.0)
 
 
-def test_start_here_runs_and_slider_changes_cost(page, lab: Lab, artifacts: Path) -> None:
+def test_start_here_runs_and_slider_changes_cost(page, lab, artifacts: Path) -> None:
     path = lab.root / START_NOTEBOOK
     if not path.exists():
         pytest.skip(f"{START_NOTEBOOK} is not written yet")
@@ -390,7 +252,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("notebook_name", _lesson_notebooks(repo_root))
 
 
-def test_notebook_renders_without_errors(page, lab: Lab, artifacts: Path, notebook_name: str) -> None:
+def test_notebook_renders_without_errors(page, lab, artifacts: Path, notebook_name: str) -> None:
     path = lab.root / notebook_name
     if not path.exists():
         pytest.skip("no lesson notebooks yet")

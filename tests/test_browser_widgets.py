@@ -17,36 +17,20 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import json
 import os
 import re
-import secrets
-import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from cnnlessons.lessons import LESSONS
 
 nbformat = pytest.importorskip("nbformat")
 
 pytestmark = pytest.mark.browser
 
-LESSON_MODULES = (
-    "start_here",
-    "alexnet_tricks",
-    "vgg_small_kernels",
-    "one_by_one",
-    "inception",
-    "fire_squeezenet",
-    "residual",
-    "transfer",
-    "architecture_shootout",
-)
+LESSON_MODULES = tuple(LESSONS.values())
 NOTEBOOK = "widgets_demo.ipynb"
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 RUN_TIMEOUT_S = float(os.environ.get("CNNLESSONS_BROWSER_RUN_TIMEOUT", "600"))
@@ -91,140 +75,29 @@ def _notebook(names: list[str]) -> dict:
     return nb
 
 
-# --- JupyterLab and Chromium (the same set-up as tests/test_browser.py) ---------------------------
-
-
-def _find_chromium() -> str | None:
-    wanted = os.environ.get("CNNLESSONS_CHROMIUM")
-    if wanted:
-        return wanted if Path(wanted).exists() else None
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        if shutil.which(name):
-            return shutil.which(name)
-    return None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class _Lab:
-    def __init__(self, root: Path, port: int, token: str, log: Path) -> None:
-        self.root, self.port, self.token, self.log = root, port, token, log
-        self.base = f"http://127.0.0.1:{port}"
-
-    def api(self, path: str) -> object:
-        req = urllib.request.Request(f"{self.base}/api/{path}", headers={"Authorization": f"token {self.token}"})
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            return json.loads(resp.read() or b"null")
-
-    def url(self, notebook: str) -> str:
-        return f"{self.base}/lab/tree/{notebook}?token={self.token}&reset"
-
-    def log_tail(self) -> str:
-        return self.log.read_text(errors="replace")[-6000:] if self.log.exists() else ""
-
-
 @pytest.fixture(scope="module")
 def lessons_with_demo() -> list[str]:
     return [n for n in LESSON_MODULES if _has_demo(n)]
 
 
 @pytest.fixture(scope="module")
-def chromium() -> str:
-    pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed (the `browser` extra)")
-    path = _find_chromium()
-    if path is None:
-        pytest.skip("no Chromium found: `make chromium` (apt-get install -y chromium), or set CNNLESSONS_CHROMIUM")
-    return path
-
-
-@pytest.fixture(scope="module")
-def artifacts(repo_root: Path) -> Path:
-    out = repo_root / "artifacts" / "browser"
-    out.mkdir(parents=True, exist_ok=True)
-    return out
-
-
-@pytest.fixture(scope="module")
-def lab(chromium: str, lessons_with_demo: list[str], tmp_path_factory) -> Iterator[_Lab]:
+def lab(chromium_path: str, lessons_with_demo: list[str], tmp_path_factory, start_lab):
     if not lessons_with_demo:
         pytest.skip("no lesson widget module with demo() yet")
-    tmp = tmp_path_factory.mktemp("widgets_lab")
-    root = tmp / "notebooks"
+    root = tmp_path_factory.mktemp("widgets_lab") / "notebooks"
     root.mkdir()
     nbformat.write(nbformat.from_dict(_notebook(lessons_with_demo)), root / NOTEBOOK)
-    settings = tmp / "settings"
-    for name, value in {
-        "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
-            "fetchNews": "false",
-            "checkForUpdates": False,
-        },
-        "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-    }.items():
-        (settings / name).parent.mkdir(parents=True, exist_ok=True)
-        (settings / name).write_text(json.dumps(value))
-    env = dict(
-        os.environ,
-        JUPYTER_CONFIG_DIR=str(tmp / "config"),
-        JUPYTER_DATA_DIR=str(tmp / "data"),
-        JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
-        JUPYTERLAB_SETTINGS_DIR=str(settings),
-        JUPYTERLAB_WORKSPACES_DIR=str(tmp / "workspaces"),
-        IPYTHONDIR=str(tmp / "ipython"),
-        PYTHONUNBUFFERED="1",
-    )
-    env.setdefault("OMP_NUM_THREADS", "1")  # the kernel inherits it: one thread on the shared CPU
-    port, token = _free_port(), secrets.token_hex(16)
-    log = tmp / "jupyterlab.log"
-    cmd = [
-        sys.executable,
-        "-m",
-        "jupyterlab",
-        "--no-browser",
-        "--ServerApp.ip=127.0.0.1",
-        f"--ServerApp.port={port}",
-        "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={root}",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    ]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        cmd.append("--allow-root")
-    with open(log, "wb") as log_file:
-        proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log_file, stderr=subprocess.STDOUT)
-    server = _Lab(root, port, token, log)
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"JupyterLab exited with code {proc.returncode}:\n{server.log_tail()}")
-            try:
-                server.api("status")
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"JupyterLab did not answer in 90 s:\n{server.log_tail()}")
-                time.sleep(0.5)
-        yield server
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    # The kernel inherits it: one math thread on the shared CPU.
+    return start_lab(root, OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
 
 
 @pytest.fixture(scope="module")
-def page(chromium: str, lab: _Lab, lessons_with_demo: list[str], artifacts: Path):
+def page(chromium_path: str, lab, lessons_with_demo: list[str], artifacts: Path):
     """The generated notebook, run top to bottom in JupyterLab, every demo displayed."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium, headless=True)
+        browser = pw.chromium.launch(executable_path=chromium_path, headless=True)
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         context.set_default_timeout(60_000)
         page = context.new_page()
@@ -246,7 +119,7 @@ def _started(prompts) -> bool:
     return any(re.fullmatch(r"\[(\*|\d+)\]:", t.strip()) for t in prompts.all_inner_texts())
 
 
-def _click_run_all(page, lab: _Lab, prompts) -> None:
+def _click_run_all(page, lab, prompts) -> None:
     for _ in range(3):
         page.locator(f"{PANEL} .jp-Cell").first.click()
         page.get_by_role("menuitem", name="Run", exact=True).click()
@@ -259,7 +132,7 @@ def _click_run_all(page, lab: _Lab, prompts) -> None:
     raise AssertionError(f"Run > Run All Cells started no cell:\n{lab.log_tail()}")
 
 
-def _run_all(page, lab: _Lab, n_code: int) -> None:
+def _run_all(page, lab, n_code: int) -> None:
     """Run > Run All Cells, then wait until every cell ran. If the kernel went idle with cells
     left unqueued (a kernel restart clears JupyterLab's queue), Run All once more."""
     prompts = page.locator(f"{PANEL} .jp-CodeCell .jp-InputPrompt")

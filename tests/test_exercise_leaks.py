@@ -33,21 +33,11 @@ import nbformat
 import pytest
 
 from cnnlessons.course import exercise_cell
+from cnnlessons.lessons import LESSONS
 from cnnlessons.lessons._checks import Number, Shape, exercises
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
-LESSONS = {
-    "00": "start_here",
-    "01": "alexnet_tricks",
-    "02": "vgg_small_kernels",
-    "03": "one_by_one",
-    "04": "inception",
-    "05": "fire_squeezenet",
-    "06": "residual",
-    "07": "transfer",
-    "08": "architecture_shootout",
-}
 MIN_LEN = 3
 BEFORE = r"(?<![\w.,])"
 AFTER = r"(?!\d|[.,]\d)"

@@ -18,19 +18,9 @@ import pytest
 import torch
 from torch import nn
 
+from cnnlessons.lessons import LESSONS
 from cnnlessons.lessons._checks import Choice, Module, Number, Shape, exercises, run_code, run_solution
 
-LESSONS = {
-    "00": "start_here",
-    "01": "alexnet_tricks",
-    "02": "vgg_small_kernels",
-    "03": "one_by_one",
-    "04": "inception",
-    "05": "fire_squeezenet",
-    "06": "residual",
-    "07": "transfer",
-    "08": "architecture_shootout",
-}
 JUNK = ("abc", "", [1, 2], {}, object(), "1.2.3", float("nan"), nn.ReLU, b"\x00")
 
 

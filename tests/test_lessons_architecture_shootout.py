@@ -7,6 +7,7 @@ import pytest
 from torch import nn
 
 import cnnlessons as cl
+from cnnlessons.counting import weights_mb
 from cnnlessons.lessons import architecture_shootout as so
 from cnnlessons.models import MNIST_MODELS
 
@@ -61,7 +62,7 @@ def test_counts_come_from_the_tracer(result) -> None:
     table = cl.trace(MNIST_MODELS["TinyCNN"](), (1, 1, 28, 28))
     row = result["TinyCNN"]
     assert (row.params, row.mult_adds) == (table.total_params, table.total_mult_adds)
-    assert row.size_mb == pytest.approx(so.model_size_mb(MNIST_MODELS["TinyCNN"]()))
+    assert row.size_mb == pytest.approx(weights_mb(MNIST_MODELS["TinyCNN"]()))
 
 
 def test_same_seed_same_accuracy_on_cpu(data) -> None:
@@ -87,7 +88,7 @@ def test_size_counts_buffers() -> None:
     model = nn.Sequential(nn.Conv2d(1, 8, 3), nn.BatchNorm2d(8))
     params = sum(p.numel() for p in model.parameters())
     buffers = sum(b.numel() * b.element_size() for b in model.buffers())
-    assert so.model_size_mb(model) == pytest.approx((4 * params + buffers) / 1e6)
+    assert weights_mb(model) == pytest.approx((4 * params + buffers) / 1e6)
 
 
 def test_table_text_markdown_html_and_extend(result) -> None:

@@ -6,6 +6,7 @@ import torch
 from torch import nn
 
 import cnnlessons as cl
+from cnnlessons.counting import param_counts
 from cnnlessons.lessons import transfer as l07
 from cnnlessons.models import transfer as tr
 
@@ -32,14 +33,14 @@ def test_build_setting():
     state = tr.transfer_net(5).state_dict()
     frozen = l07.build_setting("frozen pretrained", state)
     assert torch.equal(frozen.backbone.block1[0].weight, state["backbone.block1.0.weight"])
-    assert tr.count_params(frozen)["trainable"] == 15_685
+    assert param_counts(frozen)["trainable"] == 15_685
     fine = l07.build_setting("fine-tuned", state)  # starts like stage 1
-    assert tr.count_params(fine)["trainable"] == 15_685
+    assert param_counts(fine)["trainable"] == 15_685
     torch.manual_seed(1)
     scratch = l07.build_setting("from scratch", state)
     assert not torch.equal(scratch.backbone.block1[0].weight, state["backbone.block1.0.weight"])
-    assert tr.count_params(scratch)["frozen"] == 0
-    assert tr.count_params(l07.build_setting("frozen random", None))["frozen"] == 18_816
+    assert param_counts(scratch)["frozen"] == 0
+    assert param_counts(l07.build_setting("frozen random", None))["frozen"] == 18_816
     with pytest.raises(KeyError, match="unknown setting"):
         l07.build_setting("frozen", state)
     with pytest.raises(ValueError, match="needs the pretrained weights"):

@@ -4,6 +4,7 @@ import pytest
 import torch
 from torch import nn
 
+from cnnlessons.counting import param_counts
 from cnnlessons.models import transfer as tr
 
 
@@ -11,7 +12,7 @@ def test_shapes_and_counts():
     model = tr.transfer_net(num_classes=5)
     assert model(torch.randn(2, 1, 28, 28)).shape == (2, 5)
     assert model.backbone(torch.randn(2, 1, 28, 28)).shape == (2, 64, 7, 7)
-    c = tr.count_params(model)
+    c = param_counts(model)
     assert c == {"trainable": 34_501, "frozen": 0, "total": 34_501}
     assert [n for n, _ in model.backbone.named_children()] == ["block1", "block2"]
 
@@ -19,11 +20,11 @@ def test_shapes_and_counts():
 def test_freeze_and_unfreeze_last_block():
     model = tr.transfer_net(5)
     tr.freeze(model.backbone)
-    assert tr.count_params(model) == {"trainable": 3136 * 5 + 5, "frozen": 18_816, "total": 34_501}
+    assert param_counts(model) == {"trainable": 3136 * 5 + 5, "frozen": 18_816, "total": 34_501}
     tr.unfreeze(model.backbone.block2)
     assert all(p.requires_grad for p in model.backbone.block2.parameters())
     assert not any(p.requires_grad for p in model.backbone.block1.parameters())
-    assert tr.count_params(model)["frozen"] == 32 * 9 + 32
+    assert param_counts(model)["frozen"] == 32 * 9 + 32
 
 
 def test_frozen_weights_do_not_change_in_training():

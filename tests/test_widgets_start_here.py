@@ -51,7 +51,7 @@ def test_mnist_preparation_centres_and_scales():
     ys, xs = np.nonzero(raw > 0.1)
     assert ys.mean() < 8 and xs.mean() < 5
     assert W.to_mnist(np.zeros((280, 280)), center=True).max() == 0
-    x = W.normalize(centred)
+    x = W.to_model_input(centred)
     assert x.shape == (1, 1, 28, 28)
 
 

@@ -23,15 +23,11 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
+from ..counting import weights_mb
 from ..models import MNIST_MODELS
 
 Data = tuple[torch.Tensor, torch.Tensor]
 LOSS_WINDOW = 10  # Run.loss_curve: the mean training loss of every 10 steps
-
-
-def model_size_mb(model: nn.Module) -> float:
-    """The saved weights in MB (10**6 bytes): every parameter and buffer at its own dtype."""
-    return sum(t.numel() * t.element_size() for t in model.state_dict().values()) / 1e6
 
 
 def count_model(model: nn.Module, input_size: Sequence[int] = (1, 1, 28, 28)) -> tuple[int, int]:
@@ -288,7 +284,7 @@ def shootout(
             params, mult_adds = counts[name]
         else:
             params, mult_adds = count_model(model)
-        row = Row(name, params, mult_adds, model_size_mb(model))
+        row = Row(name, params, mult_adds, weights_mb(model))
         if warmup_steps:
             fit(
                 build(),

@@ -101,10 +101,3 @@ def replace_head(model: TransferNet, num_classes: int) -> nn.Linear:
         )
     model.head = nn.Linear(model.head.in_features, num_classes).to(model.head.weight.device)
     return model.head
-
-
-def count_params(model: nn.Module) -> dict[str, int]:
-    """{'trainable': ..., 'frozen': ..., 'total': ...} parameter counts."""
-    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    frozen = sum(p.numel() for p in model.parameters() if not p.requires_grad)
-    return {"trainable": trainable, "frozen": frozen, "total": trainable + frozen}

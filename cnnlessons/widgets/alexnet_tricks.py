@@ -104,60 +104,24 @@ class LRNDropoutExplorer:
         self.mask_seed = mask_seed
         self.renders = 0
         self.result: dict[str, Any] = {}
-        style = {"description_width": "initial"}
-        lay = W.Layout(width="420px")
+
+        def slider(kind: type, description: str, **range_: Any) -> Any:
+            return kind(
+                description=description,
+                continuous_update=False,
+                style={"description_width": "initial"},
+                layout=W.Layout(width="420px"),
+                **range_,
+            )
+
         self.controls = [
-            W.FloatLogSlider(
-                value=1e-4,
-                base=10,
-                min=-6,
-                max=0,
-                step=0.25,
-                description="alpha (paper's)",
-                readout_format=".1e",
-                continuous_update=False,
-                style=style,
-                layout=lay,
+            slider(
+                W.FloatLogSlider, "alpha (paper's)", value=1e-4, base=10, min=-6, max=0, step=0.25, readout_format=".1e"
             ),
-            W.FloatSlider(
-                value=2.0,
-                min=0.0,
-                max=4.0,
-                step=0.25,
-                description="k",
-                continuous_update=False,
-                style=style,
-                layout=lay,
-            ),
-            W.IntSlider(
-                value=5,
-                min=1,
-                max=15,
-                description="n (channels summed)",
-                continuous_update=False,
-                style=style,
-                layout=lay,
-            ),
-            W.FloatSlider(
-                value=0.75,
-                min=0.0,
-                max=2.0,
-                step=0.05,
-                description="beta",
-                continuous_update=False,
-                style=style,
-                layout=lay,
-            ),
-            W.FloatSlider(
-                value=0.0,
-                min=0.0,
-                max=1.0,
-                step=0.05,
-                description="dropout p",
-                continuous_update=False,
-                style=style,
-                layout=lay,
-            ),
+            slider(W.FloatSlider, "k", value=2.0, min=0.0, max=4.0, step=0.25),
+            slider(W.IntSlider, "n (channels summed)", value=5, min=1, max=15),
+            slider(W.FloatSlider, "beta", value=0.75, min=0.0, max=2.0, step=0.05),
+            slider(W.FloatSlider, "dropout p", value=0.0, min=0.0, max=1.0, step=0.05),
         ]
         self.title = W.HTML(
             f"<b>LRN and dropout after the first convolution</b> of a trained network, "

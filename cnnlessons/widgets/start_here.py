@@ -174,7 +174,7 @@ def to_mnist(ink: np.ndarray, center: bool = True) -> np.ndarray:
     return np.clip(out, 0.0, 1.0)
 
 
-def normalize(image28: np.ndarray) -> torch.Tensor:
+def to_model_input(image28: np.ndarray) -> torch.Tensor:
     """A 28 x 28 image in 0..1 -> the (1, 1, 28, 28) tensor the lessons' MNIST models expect."""
     return ((torch.from_numpy(np.ascontiguousarray(image28)) - MNIST_MEAN) / MNIST_STD).view(1, 1, 28, 28)
 
@@ -323,7 +323,7 @@ class DigitCanvas:
             self.view.value = _png(_upscale(_to_rgb(self.image28, "gray", 0, 1), 4))
             return
         self.image28 = to_mnist(self.ink(), center=self.center.value)
-        x = normalize(self.image28).to(next(self.model.parameters()).device)
+        x = to_model_input(self.image28).to(next(self.model.parameters()).device)
         self.model.eval()
         _, maps = capture_output(self.model, x[0], self.layer.value)
         self.probs = self.model(x).softmax(1)[0].cpu()

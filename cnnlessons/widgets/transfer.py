@@ -173,7 +173,7 @@ def demo() -> TransferExplorer:
     """A ready widget over made-up numbers (no training): for tests and benchmarks."""
     import random
 
-    from ..lessons.transfer import SETTINGS, Run, Sweep
+    from ..lessons.transfer import SETTINGS, Sweep, TransferRun
 
     rng = random.Random(0)
     sw = Sweep()
@@ -182,7 +182,7 @@ def demo() -> TransferExplorer:
         for seed in (0, 1, 2):
             for s in SETTINGS:
                 acc = min(0.99, base[s] + 0.04 * i + rng.uniform(-0.01, 0.01))
-                sw.runs[n, seed, s] = Run(
+                sw.runs[n, seed, s] = TransferRun(
                     s, n, seed, acc, 1.0, [min(1.0, acc + rng.uniform(-0.05, 0.05)) for _ in DIGITS], [1.0, 0.1], 0
                 )
     return TransferExplorer(sw)
