@@ -280,7 +280,7 @@ exercise_4 = Exercise(
     wrong=(96 * 128 + 128 * 256 + 256 * 384 + 384 * 512, 128 * 128 + 256 * 256 + 384 * 384 + 512 * 512, 8_352),
     explanation="four 1x1 convolutions (96->128, 128->256, 256->384, 384->512) with biases: about 27% more "
     "parameters than SqueezeNet 1.0's. The paper's table lists 7.7 MB against 4.8 MB, a larger "
-    "increase; its complex-bypass layout or storage must differ from this count.",
+    "increase; the paper does not say how it counted, and its layout or storage may differ from this count.",
 )
 
 
