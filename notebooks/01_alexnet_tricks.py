@@ -150,10 +150,10 @@ print(models.small_cnn())
 # times faster than the same network with tanh.
 #
 # Our race: the small CNN with each activation, the **same initial weights** (same seed before building), the
-# same batches, **plain SGD** (learning rate 0.1, momentum 0, batch 64), 300 steps, seeds 0, 1, 2.
+# same batches, **plain SGD** (learning rate 0.1, momentum 0, batch 64), 250 steps, seeds 0, 1, 2.
 
 # %% tags=["nbval-ignore-output"]
-RACE_STEPS = 600 if FULL else 300
+RACE_STEPS = 600 if FULL else 250
 race, relu_nets = {}, {}
 for act in ("relu", "tanh", "sigmoid"):
     for seed in SEEDS:
@@ -315,8 +315,8 @@ print(f"train mode, mean over 100,000 units: {drop.train()(torch.ones(100_000)).
 # **1,000 images** (100 per class) for 20 epochs (Adam, learning rate 0.001, batch 64), long enough to fit the
 # training set almost perfectly. The reference is the small CNN as it is (2x2 pooling, no dropout); each later
 # arm changes one thing. For speed, `cl.fit` gets no test data (`None`) and each network is evaluated once, at the
-# end, on the 10,000 test digits and on a **moved copy** of the first 5,000 (each digit shifted by up to 3
-# pixels and rotated by up to 15 degrees, the same copy for every network), which sections 6 and 7 use.
+# end, on the first 5,000 test digits and on a **moved copy** of them (each digit shifted by up to 3 pixels and
+# rotated by up to 15 degrees, the same copy for every network), which sections 6 and 7 use.
 
 # %% tags=["nbval-ignore-output"]
 x_small, y_small = cl.load_mnist("train", subset=1_000)
@@ -332,7 +332,7 @@ def run(seed, augment=None, **switch):
                   augment=augment, seed=seed, live=False, progress=False)
     return model, {"train": cl.evaluate(model, (x_small, y_small))[1],
                    "train, last epoch in train mode": hist.train_acc[-1],
-                   "test": cl.evaluate(model, (x_test, y_test))[1],
+                   "test": cl.evaluate(model, (x5, y5))[1],
                    "moved test": cl.evaluate(model, (x_moved, y5))[1]}
 
 arms, nets = {}, {}
@@ -366,15 +366,17 @@ print("dropout nets, training accuracy: eval mode " + ", ".join(f"{a:.1%}" for a
       + "; measured during the last epoch in train mode " + ", ".join(f"{a:.1%}" for a in per_seed("dropout 0.5", "train, last epoch in train mode")))
 
 # %%
-assert min(per_seed("dropout 0.5")) > max(per_seed("reference"))    # the arms' ranges do not overlap
+assert min(drop_gain) > 0 and sum(drop_gain) / len(drop_gain) > 0.003  # a gain in every seed, seed by seed
 gap = {a: sum(arms[a, s]["train"] - arms[a, s]["test"] for s in SEEDS) / len(SEEDS) for a in ("reference", "dropout 0.5")}
 assert gap["dropout 0.5"] < gap["reference"]
 assert all(arms["dropout 0.5", s]["train, last epoch in train mode"] < arms["dropout 0.5", s]["train"] for s in SEEDS)
 
 # %% [markdown]
 # On 1,000 images the reference network fits its training set almost perfectly and scores several points lower
-# on the test set. Dropout raised test accuracy in every seed (the mean gain is printed above), and the two
-# arms' ranges over the seeds do not overlap; the gap between training and test accuracy narrowed. Note the two training accuracies of
+# on the test set. Dropout raised test accuracy in every seed, compared seed by seed (the same initial weights and
+# batches in both arms; the gains and their mean are printed above, next to the spread between seeds, which is of
+# the same size: three seeds show a consistent gain, not a large one). The gap between training and test accuracy
+# narrowed. Note the two training accuracies of
 # the dropout nets: measured during the last epoch in **train mode** (units dropped) they are several points
 # below the same nets' accuracy on the same images in **eval mode**. Curves of training accuracy measured during
 # training understate what a dropout network has learned.
@@ -604,31 +606,31 @@ assert torch.allclose(offset, offset.mean().expand(3), atol=1e-6)
 # At test time AlexNet averaged its softmax outputs over ten crops (four corners and the centre, and their mirror
 # images). Our version: average the class probabilities over the digit as it is and its four 1-pixel shifts, five
 # forward passes per digit, with the augmented networks of section 7 (trained on shifts). We count the digits
-# TTA fixes (wrong before, right after) and those it breaks, among the first 5,000 test digits and their moved copy.
+# TTA fixes (wrong before, right after) and those it breaks, among the first 2,500 test digits and their moved copy.
 
 # %% tags=["nbval-ignore-output"]
-tta = {}
+tta, N_TTA = {}, 2_500
 for seed in SEEDS:
-    for which, images in (("test", x5), ("moved test", x_moved)):
+    for which, images in (("test", x5[:N_TTA]), ("moved test", x_moved[:N_TTA])):
         plain, avg = lesson.tta_probs(nets["augmented", seed], images)
-        ok_plain, ok_tta = plain.argmax(1) == y5, avg.argmax(1) == y5
+        ok_plain, ok_tta = plain.argmax(1) == y5[:N_TTA], avg.argmax(1) == y5[:N_TTA]
         tta[seed, which] = {"plain": ok_plain.float().mean().item(), "tta": ok_tta.float().mean().item(),
                             "fixed": int((~ok_plain & ok_tta).sum()), "broken": int((ok_plain & ~ok_tta).sum())}
         t = tta[seed, which]
         print(f"seed {seed}, {which:10s}: {t['plain']:.2%} -> {t['tta']:.2%} with TTA; "
-              f"fixed {t['fixed']}, broken {t['broken']} of 5,000")
+              f"fixed {t['fixed']}, broken {t['broken']} of {N_TTA:,}")
 lesson.plot_seeds({w: [tta[s, w]["tta"] - tta[s, w]["plain"] for s in SEEDS] for w in ("test", "moved test")},
                   "TTA gain (points)", "Test-time augmentation: gain per seed")
 
 # %%
 for s in SEEDS:
     assert abs(tta[s, "test"]["tta"] - tta[s, "test"]["plain"]) < 0.01            # a small change
-    assert tta[s, "test"]["fixed"] + tta[s, "test"]["broken"] < 150                 # for a few digits
+    assert tta[s, "test"]["fixed"] + tta[s, "test"]["broken"] < 100                 # for a few digits
 changed = {w: sum(tta[s, w]["fixed"] + tta[s, w]["broken"] for s in SEEDS) for w in ("test", "moved test")}
 assert changed["moved test"] > changed["test"]
 
 # %% [markdown]
-# TTA changes the answer for only a few dozen of the 5,000 test digits, fixing some and breaking others; the
+# TTA changes the answer for only a few dozen of the 2,500 test digits, fixing some and breaking others; the
 # net gain per seed is printed above and is small next to the differences between seeds. It costs five forward
 # passes per digit. When the test digits are placed less neatly (the moved copy) it changes more answers.
 # Whether that is worth five times the inference cost depends on how far the test data are from the training
