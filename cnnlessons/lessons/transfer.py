@@ -24,8 +24,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..counting import count_params
 from ..data import load_mnist, load_mnist_uint8, normalize
-from ..models.transfer import TransferNet, count_params, freeze, transfer_net, unfreeze
+from ..models.transfer import TransferNet, freeze, transfer_net, unfreeze
 
 OLD_DIGITS = (0, 1, 2, 3, 4)
 NEW_DIGITS = (5, 6, 7, 8, 9)
@@ -217,7 +218,7 @@ def _logits(model: nn.Module, images: torch.Tensor, batch_size: int = 500) -> to
 
 
 @dataclass
-class Run:
+class TransferRun:
     """One setting trained once: accuracies as fractions (0.95 = 95%)."""
 
     setting: str
@@ -238,7 +239,7 @@ class Run:
 class Sweep:
     """Runs of every setting for each (labels per class, seed); ``runs[L, seed, setting]``."""
 
-    runs: dict[tuple[int, int, str], Run] = field(default_factory=dict)
+    runs: dict[tuple[int, int, str], TransferRun] = field(default_factory=dict)
     models: dict[tuple[int, int, str], TransferNet] = field(default_factory=dict)
 
     @property
@@ -296,7 +297,7 @@ def run_settings(
     finetune_lr: float = FINETUNE_LR,
     device: Any = None,
     test_features: dict | None = None,
-) -> tuple[dict[str, Run], dict[str, TransferNet]]:
+) -> tuple[dict[str, TransferRun], dict[str, TransferNet]]:
     """Train the chosen settings on ``labels_per_class`` images per digit (drawn with ``seed``).
 
     Same images, same seed (head initialization, batch order) and the same ``steps`` for every
@@ -314,13 +315,13 @@ def run_settings(
     batch = min(BATCH_SIZE, len(x))
     x_test, y_test = test
     cache = test_features if test_features is not None else {}
-    runs: dict[str, Run] = {}
+    runs: dict[str, TransferRun] = {}
     models: dict[str, TransferNet] = {}
 
     def record(
         name: str, model: TransferNet, test_logits: torch.Tensor, train_logits: torch.Tensor, losses: list[float]
     ) -> None:
-        runs[name] = Run(
+        runs[name] = TransferRun(
             name,
             labels_per_class,
             seed,
@@ -328,37 +329,45 @@ def run_settings(
             float((train_logits.argmax(1) == y[: len(train_logits)].cpu()).float().mean()),
             _per_class(test_logits, y_test),
             losses,
-            count_params(model)["trainable"],
+            count_params(model, trainable=True),
         )
         models[name] = model
+
+    def train(model: TransferNet, n_steps: int, lr: float) -> Any:
+        """Every trainable parameter with Adam, on this seed's images and batches."""
+        return fit(
+            model,
+            (x, y),
+            None,
+            steps=n_steps,
+            batch_size=batch,
+            optimizer="adam",
+            lr=lr,
+            seed=seed,
+            device=device,
+            live=False,
+            progress=False,
+        )
 
     for name in [s for s in SETTINGS if s in settings and s != "fine-tuned"]:
         seed_everything(seed)
         model = build_setting(name, pretrained_state).to(device or "cpu")
         if name == "from scratch":
-            hist = fit(
-                model,
-                (x, y),
-                None,
-                steps=steps,
-                batch_size=batch,
-                optimizer="adam",
-                lr=LR,
-                seed=seed,
-                device=device,
-                live=False,
-                progress=False,
-            )
+            hist = train(model, steps, LR)
             record(name, model, _logits(model, x_test), _logits(model, x[:TRAIN_ACC_IMAGES]), hist.step_loss)
             continue
-        key = ("pretrained",) if name == "frozen pretrained" else ("random", seed)
-        if key not in cache:
-            cache[key] = features(model.backbone, x_test)
         train_features = features(model.backbone, x)
         hist = train_head_on_features(model, train_features, y, steps=steps, batch_size=batch, seed=seed, device=device)
         with torch.no_grad():
-            test_logits = model.head(cache[key].to(model.head.weight.device)).cpu()
             train_logits = model.head(train_features[:TRAIN_ACC_IMAGES].to(model.head.weight.device)).cpu()
+        del train_features
+        if name == "frozen pretrained":  # the same backbone in every call: its test features are cached
+            if "pretrained" not in cache:
+                cache["pretrained"] = features(model.backbone, x_test)
+            with torch.no_grad():
+                test_logits = model.head(cache["pretrained"].to(model.head.weight.device)).cpu()
+        else:  # a random backbone per seed: streamed, not kept (60 MB of features each)
+            test_logits = _logits(model, x_test)
         record(name, model, test_logits, train_logits, hist.step_loss)
 
     if "fine-tuned" in settings:
@@ -366,19 +375,7 @@ def run_settings(
         model = build_setting("fine-tuned", pretrained_state).to(device or "cpu")
         model.load_state_dict(models["frozen pretrained"].state_dict())
         unfreeze(model.backbone.block2)
-        hist = fit(
-            model,
-            (x, y),
-            None,
-            steps=finetune_steps,
-            batch_size=batch,
-            optimizer="adam",
-            lr=finetune_lr,
-            seed=seed,
-            device=device,
-            live=False,
-            progress=False,
-        )
+        hist = train(model, finetune_steps, finetune_lr)
         record(
             "fine-tuned",
             model,
@@ -418,7 +415,6 @@ def sweep(
                     + "  ".join(f"{name} {100 * run.test_acc:.2f}%" for name, run in runs.items()),
                     flush=True,
                 )
-        cache.pop(("random", seed), None)  # this seed's random backbone is not used again
     return result
 
 
@@ -470,7 +466,7 @@ from ._checks import Choice, Exercise, Module, Number, Predicate  # noqa: E402
 def _trainable_with_frozen_backbone(num_classes: int) -> int:
     model = transfer_net(num_classes)
     freeze(model.backbone)
-    return count_params(model)["trainable"]
+    return count_params(model, trainable=True)
 
 
 exercise_1 = Exercise(
@@ -485,7 +481,7 @@ exercise_1 = Exercise(
         ],
     ),
     solution="m = models.transfer_net(num_classes=3)\nmodels.freeze(m.backbone)\n"
-    "answer = models.count_params(m)['trainable']",
+    "answer = cl.count_params(m, trainable=True)",
     hints=(
         "With the backbone frozen, only the head trains.",
         "The head reads 64 x 7 x 7 = 3,136 features and has 3 outputs; add one bias per output.",
@@ -503,7 +499,7 @@ def _inception_stage2_7c_only() -> int:
         freeze(inc)
         inc.fc = nn.Linear(inc.fc.in_features, 5)
     unfreeze(inc.Mixed_7c)
-    return count_params(inc)["trainable"]
+    return count_params(inc, trainable=True)
 
 
 _MIXED_7C = 6_076_800  # torchvision's Inception v3: Mixed_7c's parameters (checked in the tests)
@@ -525,7 +521,7 @@ exercise_2 = Exercise(
     "models.freeze(inc)\n"
     "inc.fc = nn.Linear(2048, 5, device='meta')\n"
     "models.unfreeze(inc.Mixed_7c)\n"
-    "answer = models.count_params(inc)['trainable']",
+    "answer = cl.count_params(inc, trainable=True)",
     hints=(
         "Repeat section 7's cells, but unfreeze only inc.Mixed_7c in stage 2.",
         "Trainable = Mixed_7c's parameters + the new fc's 2,048 x 5 + 5.",
