@@ -240,9 +240,19 @@ def show_feature_maps(
     return fig
 
 
-def _png(fig: Any, dpi: int = 80) -> bytes:
+def figure_png(fig: Any, **savefig_kwargs: Any) -> bytes:
+    """A Matplotlib figure as PNG bytes, for an ipywidgets ``Image`` (``savefig``'s keywords pass through)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    fig.savefig(buf, format="png", **savefig_kwargs)
+    return buf.getvalue()
+
+
+def array_png(pixels: Any) -> bytes:
+    """A uint8 array (H x W grey, or H x W x 3 RGB) as PNG bytes, compressed lightly: widgets redraw often."""
+    from PIL import Image  # noqa: PLC0415  (pillow comes with matplotlib)
+
+    buf = io.BytesIO()
+    Image.fromarray(pixels).save(buf, format="PNG", compress_level=1)
     return buf.getvalue()
 
 
@@ -335,7 +345,7 @@ class FeatureMapExplorer:
             f"<b>{self.layer.value}</b>: {channels} channels of {maps.shape[1]} x {maps.shape[2]}; "
             f"showing channels {first}-{first + count - 1} (page {self.page.value + 1} of {self.page.max + 1})"
         )
-        return _png(fig)
+        return figure_png(fig, dpi=80, bbox_inches="tight")
 
     @property
     def text(self) -> str:

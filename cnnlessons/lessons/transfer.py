@@ -306,7 +306,6 @@ def run_settings(
     features of the pretrained backbone between calls.
     """
     from ..device import seed_everything  # noqa: PLC0415
-    from ..train import fit  # noqa: PLC0415
 
     settings = list(settings)
     if "fine-tuned" in settings and "frozen pretrained" not in settings:
@@ -333,27 +332,11 @@ def run_settings(
         )
         models[name] = model
 
-    def train(model: TransferNet, n_steps: int, lr: float) -> Any:
-        """Every trainable parameter with Adam, on this seed's images and batches."""
-        return fit(
-            model,
-            (x, y),
-            None,
-            steps=n_steps,
-            batch_size=batch,
-            optimizer="adam",
-            lr=lr,
-            seed=seed,
-            device=device,
-            live=False,
-            progress=False,
-        )
-
     for name in [s for s in SETTINGS if s in settings and s != "fine-tuned"]:
         seed_everything(seed)
         model = build_setting(name, pretrained_state).to(device or "cpu")
         if name == "from scratch":
-            hist = train(model, steps, LR)
+            hist = train_frozen(model, x, y, seed=seed, steps=steps, device=device)
             record(name, model, _logits(model, x_test), _logits(model, x[:TRAIN_ACC_IMAGES]), hist.step_loss)
             continue
         train_features = features(model.backbone, x)
@@ -375,7 +358,7 @@ def run_settings(
         model = build_setting("fine-tuned", pretrained_state).to(device or "cpu")
         model.load_state_dict(models["frozen pretrained"].state_dict())
         unfreeze(model.backbone.block2)
-        hist = train(model, finetune_steps, finetune_lr)
+        hist = train_frozen(model, x, y, seed=seed, steps=finetune_steps, lr=finetune_lr, device=device)
         record(
             "fine-tuned",
             model,
@@ -436,10 +419,18 @@ def invert(images: torch.Tensor) -> torch.Tensor:
 
 
 def train_frozen(
-    model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, seed: int = 0, steps: int = STEPS, device: Any = None
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    seed: int = 0,
+    steps: int = STEPS,
+    lr: float = LR,
+    device: Any = None,
 ):
-    """Stage 1's budget for any model: ``steps`` Adam steps at lr 1e-3, batches of 50 (or all of
-    ``x`` when fewer); only the parameters with ``requires_grad=True`` train. Returns the History."""
+    """Stage 1's budget for any model: ``steps`` Adam steps at ``lr`` (1e-3), batches of 50 (or all
+    of ``x`` when fewer); only the parameters with ``requires_grad=True`` train, so the same call
+    trains a model from scratch or, with block2 unfrozen, stage 2. Returns the History."""
     from ..train import fit  # noqa: PLC0415
 
     return fit(
@@ -449,7 +440,7 @@ def train_frozen(
         steps=steps,
         batch_size=min(BATCH_SIZE, len(x)),
         optimizer="adam",
-        lr=LR,
+        lr=lr,
         seed=seed,
         device=device,
         live=False,

@@ -20,7 +20,6 @@ In plain Python (tests, benchmarks) set ``w.controls[0].value = 1e-2`` and read 
 from __future__ import annotations
 
 import html
-import io
 from typing import Any
 
 import numpy as np
@@ -28,6 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..viz import array_png
 from .channel_explorer import ERROR_CLASS
 
 READOUT_CLASS = "cnnlessons-lrn-readout"
@@ -44,8 +44,6 @@ def paper_lrn_by_hand(a: torch.Tensor, k: float, n: int, alpha: float, beta: flo
 
 def _grey_png(rows: list[np.ndarray], vmax: float, zoom: int = 3, gap: int = 2) -> bytes:
     """Rows of H x W maps -> one PNG, white = vmax, black = 0, on a light grid."""
-    from PIL import Image  # noqa: PLC0415  (pillow comes with matplotlib)
-
     n_rows, n_cols = len(rows), len(rows[0])
     h, w = rows[0][0].shape
     canvas = np.full((n_rows * (h * zoom + gap) + gap, n_cols * (w * zoom + gap) + gap), 200, np.uint8)
@@ -55,9 +53,7 @@ def _grey_png(rows: list[np.ndarray], vmax: float, zoom: int = 3, gap: int = 2) 
             tile = np.kron(tile, np.ones((zoom, zoom))).astype(np.uint8)
             y, x = gap + r * (h * zoom + gap), gap + c * (w * zoom + gap)
             canvas[y : y + h * zoom, x : x + w * zoom] = tile
-    buf = io.BytesIO()
-    Image.fromarray(canvas).save(buf, format="PNG", compress_level=1)
-    return buf.getvalue()
+    return array_png(canvas)
 
 
 class LRNDropoutExplorer:

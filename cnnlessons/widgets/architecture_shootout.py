@@ -10,8 +10,9 @@ Pareto front (no other chosen model is better on both axes) are ringed. Nothing 
 from __future__ import annotations
 
 import html
-import io
 from typing import Any
+
+from ..viz import figure_png
 
 MESSAGE_CLASS = "cnnlessons-message"
 
@@ -179,9 +180,7 @@ class ShootoutExplorer:
         ax.set_ylabel(yl)
         ax.set_title(f"{yl.split(' (')[0]} against {xl.split(' (')[0]} (bars: range over seeds)", fontsize=10)
         ax.grid(alpha=0.3)
-        buf = io.BytesIO()
-        self._fig.savefig(buf, format="png")
-        return buf.getvalue()
+        return figure_png(self._fig)
 
 
 def shootout_explorer(results: Any, x: str = "mult_adds", y: str = "final_acc") -> ShootoutExplorer:

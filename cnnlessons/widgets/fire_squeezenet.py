@@ -11,9 +11,10 @@ shows a message in the widget (its cost is still shown).
 from __future__ import annotations
 
 import html
-import io
 from collections.abc import Sequence
 from typing import Any
+
+from ..viz import figure_png
 
 SR_OPTIONS = (("1/8", 0.125), ("1/4", 0.25), ("3/8", 0.375), ("1/2", 0.5), ("3/4", 0.75), ("1", 1.0))
 PCT_OPTIONS = (("1/8", 0.125), ("1/4", 0.25), ("1/2", 0.5), ("3/4", 0.75), ("7/8", 0.875))
@@ -154,9 +155,7 @@ class SqueezeExplorer:
         ax.set_title("MNIST SqueezeNet: mean of the seeds, bars min to max")
         ax.legend(loc="lower right", fontsize=8)
         fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png")
-        return buf.getvalue()
+        return figure_png(fig)
 
     def update(self) -> None:
         key = (float(self.sr.value), float(self.pct.value))

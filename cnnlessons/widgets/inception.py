@@ -28,7 +28,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..models.inception import InceptionA, InceptionANet
-from .start_here import _png, _to_rgb, _upscale
+from ..viz import array_png
+from .start_here import _to_rgb, _upscale
 
 ACCURACY_CLASS = "cnnlessons-branch-accuracy"  # the readout (the browser test reads it)
 ERROR_CLASS = "cnnlessons-error"  # added to the readout while a block has no branch on
@@ -227,7 +228,7 @@ class BranchSwitch:
 
         i = self.digit.value
         probs = torch.softmax(logits[i], 0)
-        self.digit_image.value = _png(
+        self.digit_image.value = array_png(
             _upscale(
                 _to_rgb(self.images[i, 0].numpy(), "gray", float(self.images[i].min()), float(self.images[i].max())), 4
             )
@@ -248,7 +249,7 @@ class BranchSwitch:
         both = np.full((height, left.shape[1] + 16 + right.shape[1], 3), 255, np.uint8)
         both[: left.shape[0], : left.shape[1]] = left
         both[: right.shape[0], left.shape[1] + 16 :] = right
-        self.maps_image.value = _png(both)
+        self.maps_image.value = array_png(both)
         self.renders += 1
 
     @property

@@ -25,7 +25,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .start_here import _png, _to_rgb, _upscale
+from ..viz import array_png
+from .start_here import _to_rgb, _upscale
 
 MIXER_CLASS = "cnnlessons-mixer-readout"  # the readout under the output map (the browser test reads it)
 ERROR_CLASS = "cnnlessons-error"  # added to the readout while the setting shows nothing
@@ -164,7 +165,7 @@ class ChannelMixer:
             tiles.append((_to_rgb(self.maps[i, k], "PuOr_r", -hi, hi), f"channel {c}"))
         for (rgb, _), im in zip(tiles, self.input_images):
             factor = max(1, round(z * self.maps.shape[-1] / rgb.shape[0]))
-            im.value = _png(_upscale(rgb, factor))
+            im.value = array_png(_upscale(rgb, factor))
         self._tile_names = [name for _, name in tiles]
         self._shown_image = i
 
@@ -178,7 +179,7 @@ class ChannelMixer:
             weight = "" if j < offset else f" &times; <b>{w[j - offset]:+.1f}</b>"
             self.captions[j].value = f"<span style='font-size:12px'>{name}{weight}</span>"
         out = self.output()
-        self.output_image.value = _png(_upscale(_to_rgb(out, "PuOr_r", -hi, hi), 2 * self.zoom))
+        self.output_image.value = array_png(_upscale(_to_rgb(out, "PuOr_r", -hi, hi), 2 * self.zoom))
 
         maps = self.maps[self.image.value]
         strongest = np.unravel_index(np.argmax(maps.sum(0)), maps.shape[1:])

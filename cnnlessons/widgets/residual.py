@@ -11,8 +11,9 @@ A depth the notebook did not train shows a message in the widget.
 from __future__ import annotations
 
 import html
-import io
 from collections.abc import Mapping, Sequence
+
+from ..viz import figure_png
 
 RunKey = tuple[int, bool, int]  # (depth, residual, seed) -> per-step training loss
 GradKey = tuple[int, bool, bool, int]  # (depth, residual, batch_norm, seed) -> relative norms
@@ -165,9 +166,7 @@ class DepthExplorer:
         if ax2.lines:
             ax2.legend(loc="best")
         fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png")
-        return buf.getvalue()
+        return figure_png(fig)
 
     def update(self) -> None:
         depth, bn = int(self.depth.value), bool(self.batch_norm.value)

@@ -27,7 +27,6 @@ for impossible settings, and ``demo()`` for the browser test and the benchmarks.
 from __future__ import annotations
 
 import html
-import io
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -38,6 +37,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..data import MNIST_MEAN, MNIST_STD
+from ..viz import array_png
 
 PROBS_CLASS = "cnnlessons-digit-probs"  # the probability bars (the browser test reads them)
 ERROR_CLASS = "cnnlessons-error"  # added to a message while a setting is impossible
@@ -59,14 +59,6 @@ def _to_rgb(values: np.ndarray, cmap: str, lo: float, hi: float) -> np.ndarray:
     """values (H, W) -> (H, W, 3) uint8 through a matplotlib colormap, ``lo``..``hi`` mapped to 0..255."""
     scale = (np.asarray(values, dtype=np.float64) - lo) / max(hi - lo, 1e-12)
     return _colormap(cmap)[np.clip((scale * 255).round(), 0, 255).astype(np.int64)]
-
-
-def _png(rgb: np.ndarray) -> bytes:
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.fromarray(rgb).save(buf, format="PNG", compress_level=1)
-    return buf.getvalue()
 
 
 def _upscale(rgb: np.ndarray, factor: int) -> np.ndarray:
@@ -320,7 +312,7 @@ class DigitCanvas:
             self.image28 = np.zeros((28, 28), np.float32)
             self.bars.value = "<div><b>Prediction:</b> draw a digit first.</div>"
             self.message.value = ""
-            self.view.value = _png(_upscale(_to_rgb(self.image28, "gray", 0, 1), 4))
+            self.view.value = array_png(_upscale(_to_rgb(self.image28, "gray", 0, 1), 4))
             return
         self.image28 = to_mnist(self.ink(), center=self.center.value)
         x = to_model_input(self.image28).to(next(self.model.parameters()).device)
@@ -342,7 +334,7 @@ class DigitCanvas:
             return
         seen = _upscale(_to_rgb(self.image28, "gray", 0, 1), 4)
         factor = max(1, 112 // maps.shape[1])
-        self.view.value = _png(_side_by_side([seen, _grid(maps, 8, factor // 2 or 1)]))
+        self.view.value = array_png(_side_by_side([seen, _grid(maps, 8, factor // 2 or 1)]))
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
@@ -465,7 +457,7 @@ class ConvStep:
                 f"{self.image.shape[1]} pixels without padding. Move the sliders to {oh - 1} or less, "
                 "or set padding to 1."
             )
-            self.view.value = _png(self._picture(out, None))
+            self.view.value = array_png(self._picture(out, None))
             return
         self.detail.remove_class(ERROR_CLASS)
         padded = F.pad(self.image, (pad, pad, pad, pad))
@@ -482,7 +474,7 @@ class ConvStep:
             "output_shape": (oh, ow),
         }
         self.detail.value = self._tables(window, kernel, products, total, r, c, pad)
-        self.view.value = _png(self._picture(out, (r, c)))
+        self.view.value = array_png(self._picture(out, (r, c)))
 
     def _picture(self, out: torch.Tensor, pixel: tuple[int, int] | None) -> np.ndarray:
         f = 8

@@ -12,8 +12,9 @@ Nothing trains here: each update only redraws (well under 200 ms).
 from __future__ import annotations
 
 import html
-import io
 from typing import Any
+
+from ..viz import figure_png
 
 # One colour and marker per setting, the same as the notebook's plots (tab10; no red/green pair).
 STYLE = {
@@ -159,9 +160,7 @@ class TransferExplorer:
         left.set_xticks(range(len(counts)), [str(c) for c in counts])
         left.legend(fontsize=8, loc="lower right")
         left.grid(alpha=0.3)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", pil_kwargs={"compress_level": 1})
-        return buf.getvalue()
+        return figure_png(fig, pil_kwargs={"compress_level": 1})
 
 
 def transfer_explorer(sweep: Any, labels_per_class: int | None = None) -> TransferExplorer:

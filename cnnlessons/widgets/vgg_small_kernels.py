@@ -17,7 +17,8 @@ import numpy as np
 import torch
 
 from ..lessons.vgg_small_kernels import conv_stack, measure_rf, output_sizes, rf_formula
-from .start_here import ERROR_CLASS, _box, _html_error, _png, _upscale
+from ..viz import array_png
+from .start_here import ERROR_CLASS, _box, _html_error, _upscale
 
 RF_CLASS = "cnnlessons-rf"  # the readout (the browser test reads it)
 
@@ -98,7 +99,7 @@ class RFExplorer:
             self.result = {"error": str(exc)}
             self.readout.add_class(ERROR_CLASS)
             self.readout.value = _html_error(str(exc))
-            self.view.value = _png(self._picture(None, None))
+            self.view.value = array_png(self._picture(None, None))
             return
         self.readout.remove_class(ERROR_CLASS)
         rf, jump = rf_formula(**s)
@@ -127,7 +128,7 @@ class RFExplorer:
             "<table style='border-collapse:collapse'><tr><th>layer</th><th>map</th><th>RF</th><th>jump</th></tr>"
             f"{layers}</table></div>"
         )
-        self.view.value = _png(self._picture(grad, (m["box"], rf)))
+        self.view.value = array_png(self._picture(grad, (m["box"], rf)))
 
     def _picture(self, grad: torch.Tensor | None, boxes: Any) -> np.ndarray:
         base = self.image.numpy() * 0.45  # the digit, dimmed
