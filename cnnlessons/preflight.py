@@ -53,6 +53,8 @@ def check_fit_args(
     loss_fn: Any,
     augment: Any,
     optimizer: Any,
+    schedule: Any = None,
+    precision: Any = "fp32",
 ) -> tuple:
     """(epochs, steps, batch_size, eval_every, lr, seed), each checked and made an int/float."""
     check_module(model, "cl.fit")
@@ -72,7 +74,15 @@ def check_fit_args(
             "trains, e.g. optimizer=lambda params: torch.optim.SGD(params, lr=0.1); an optimizer "
             "built beforehand cannot be given"
         )
+    check_choice("schedule", schedule, (None, "onecycle"))
+    check_choice("precision", precision, ("fp32", "bf16"))
     return epochs, steps, batch_size, eval_every, lr, seed
+
+
+def check_choice(name: str, value: Any, allowed: tuple) -> None:
+    if value not in allowed:
+        choices = " or ".join(repr(a) if a is not None else "None" for a in allowed)
+        raise ValueError(f"{name} must be {choices}, got {value!r}")
 
 
 def check_evaluate_args(model: Any, batch_size: Any, device: Any) -> tuple[int, torch.device | None]:

@@ -669,53 +669,81 @@ def _cut(rows: list[TraceRow], depth: int) -> list[TraceRow]:
 def _diagnose(
     exc: Exception, tracer: _Tracer, model: nn.Module, input_size: tuple[int, ...], x_is_meta: bool = False
 ) -> TraceError:
+    """The TraceError for ``exc``: which layer failed, on what input, why, and what to change."""
     last = tracer.rows[-1] if tracer.rows else None
     if last is not None:
         before = f"last layer that worked: {last.path or '(model)'} ({last.type}) -> output {_shape(last.output_shape)}"
     else:
         before = f"no layer worked yet; the input was {_shape(input_size)}"
+    partial = _partial(tracer, input_size)
     if x_is_meta and isinstance(exc, (NotImplementedError, RuntimeError)) and "meta" in str(exc).lower():
         fix = (
             "this model needs real values (e.g. .item() or data-dependent shapes), which the meta device does "
             "not have: trace it with device=None (a real input on the model's device)."
         )
         failing = tracer.path(tracer.stack[-1][0]) if tracer.stack else None
+        msg = f"the model cannot run on the meta device.\n  {before}\n  error: {_first_line(exc)}\n  fix: {fix}"
         return TraceError(
-            f"the model cannot run on the meta device.\n  {before}\n  error: {_first_line(exc)}\n  fix: {fix}",
-            last_ok=last,
-            failing_path=failing,
-            failing_type=None,
-            input_shapes=[],
-            fix=fix,
-            partial=_partial(tracer, input_size),
+            msg, last_ok=last, failing_path=failing, failing_type=None, input_shapes=[], fix=fix, partial=partial
         )
     code_what, code_fix = explain_code_error(exc, model, input_size[0])
     if not tracer.stack:
         fix = code_fix or "check the model's forward (the error is outside every module)."
+        what = code_what or ""
+        msg = f"the model failed on input {_shape(input_size)}.\n  {before}\n  error: {what or _first_line(exc)}"
         return TraceError(
-            f"the model failed on input {_shape(input_size)}.\n  {before}\n  error: "
-            f"{code_what or _first_line(exc)}\n  fix: {fix}",
+            f"{msg}\n  fix: {fix}",
             last_ok=last,
             failing_path=None,
             failing_type=None,
             input_shapes=[],
             fix=fix,
-            partial=_partial(tracer, input_size),
-            what=code_what or "",
+            partial=partial,
+            what=what,
         )
     module, shapes = tracer.stack[-1]
     path = tracer.path(module) or "(model)"
     typ = type(module).__name__
     shape = shapes[0] if shapes else ()
-    short = path.split(".")[-1]
+    what, fix, guess = _layer_cause(exc, tracer, module, path, shape, input_size, (code_what, code_fix))
+    msg = f"trace failed at `{path}` ({typ}).\n  {before}\n  `{path}` got input {_shape(shape)}: {what}\n  fix: {fix}"
+    err = TraceError(
+        msg,
+        last_ok=last,
+        failing_path=path,
+        failing_type=typ,
+        input_shapes=shapes,
+        fix=fix,
+        partial=partial,
+        what=f"`{path}` ({typ}) got input {_shape(shape)}: {what}",
+    )
+    err.size_guess = guess  # trace() checks it with a few meta passes (_with_size_that_fits)
+    return err
+
+
+def _layer_cause(
+    exc: Exception,
+    tracer: _Tracer,
+    module: nn.Module,
+    path: str,
+    shape: tuple[int, ...],
+    input_size: tuple[int, ...],
+    code: tuple[str | None, str | None],
+) -> tuple[str, str, int | None]:
+    """(what went wrong, the fix, an input size that would fit) for a failure inside ``module``.
+
+    A known layer rule first (_explain), then a cause read from the error text (``code``), then a
+    generic message that still names the layer and its input.
+    """
+    typ, short = type(module).__name__, path.split(".")[-1]
     what, fix = _explain(module, shape, short, input_size[0])
     guess = None
     if isinstance(module, nn.Linear) and what and "was built with in_features" in what:
         maps = next((r.output_shape for r in reversed(tracer.rows) if r.output_shape and len(r.output_shape) == 4), ())
         hint, guess = built_for(module.in_features, maps, input_size)
         what += hint
-    if what is None and code_what:
-        what, fix = code_what, code_fix
+    if what is None and code[0]:
+        what, fix = code
     if what is None:
         if any(True for _ in module.children()):
             what = (
@@ -729,19 +757,7 @@ def _diagnose(
         else:
             what = f"`{path}` ({typ}) failed on input {_shape(shape)}: {_first_line(exc)}"
             fix = f"make the previous layer's output match what {typ} expects, or change {short}'s arguments."
-    msg = f"trace failed at `{path}` ({typ}).\n  {before}\n  `{path}` got input {_shape(shape)}: {what}\n  fix: {fix}"
-    err = TraceError(
-        msg,
-        last_ok=last,
-        failing_path=path,
-        failing_type=typ,
-        input_shapes=shapes,
-        fix=fix,
-        partial=_partial(tracer, input_size),
-        what=f"`{path}` ({typ}) got input {_shape(shape)}: {what}",
-    )
-    err.size_guess = guess  # trace() checks it with a few meta passes (_with_size_that_fits)
-    return err
+    return what, fix, guess
 
 
 def _explain(m: nn.Module, shape: tuple[int, ...], short: str, batch: int) -> tuple[str | None, str]:

@@ -20,6 +20,7 @@ from torch import nn
 
 from .data import denormalize
 from .diagnose import FORWARD_ERRORS, check_count, check_module, explained
+from .widgets.base import Explorer
 
 # --- Digits -------------------------------------------------------------------------------------
 
@@ -256,7 +257,7 @@ def array_png(pixels: Any) -> bytes:
     return buf.getvalue()
 
 
-class FeatureMapExplorer:
+class FeatureMapExplorer(Explorer):
     """Feature maps with controls: a layer dropdown, an image slider and a channel-page slider.
 
     Each change redraws one PNG shown in an ``ipywidgets.Image``, updated in place. In plain
@@ -351,11 +352,6 @@ class FeatureMapExplorer:
     def text(self) -> str:
         """What the info line says, as plain text."""
         return re.sub(r"<[^>]+>", "", self.info.value)
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
 
 
 _MAP_LAYERS = (nn.Conv2d, nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.MaxPool2d, nn.AvgPool2d, nn.BatchNorm2d)

@@ -87,3 +87,32 @@ def test_display_never_imports_training(module):
 def test_train_imports_the_display_only_when_drawing():
     assert "live" not in _imports("train", top_level_only=True)
     assert "curves" not in _imports("train", top_level_only=False)
+
+
+MAX_BODY_LINES = 60
+
+
+def _body_lines(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    """Lines from the first statement after the docstring to the end: the code a reader follows."""
+    body = fn.body
+    has_doc = isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant)
+    if has_doc and isinstance(body[0].value.value, str):
+        body = body[1:]
+    return fn.end_lineno - body[0].lineno + 1 if body else 0
+
+
+def test_no_function_body_over_60_lines():
+    """Every function in the package, models, lessons and widgets included, reads in a screen."""
+    long = []
+    for path in sorted(PKG.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and _body_lines(node) > MAX_BODY_LINES:
+                long.append(f"{path.relative_to(PKG.parent)}:{node.lineno} {node.name} ({_body_lines(node)} lines)")
+    assert not long, "functions whose code is over 60 lines (split them):\n" + "\n".join(long)
+
+
+def test_the_length_rule_sees_a_long_function(tmp_path):
+    """The rule counts code lines, not the signature or the docstring."""
+    src = "def f(\n    a,\n    b,\n):\n    '''doc\n\n    more doc'''\n" + "    x = 1\n" * 61
+    fn = ast.parse(src).body[0]
+    assert _body_lines(fn) == 61

@@ -16,6 +16,7 @@ from torch import nn
 
 from .. import augment as aug
 from ..models.alexnet_tricks import LRN_BETA, LRN_K
+from ._checks import Exercise, Number, Predicate
 
 # ---------------------------------------------------------------------------------------------
 # Data
@@ -283,141 +284,132 @@ def _shift_gain(seed: int = 0) -> float:
     return 100 * (acc[1] - acc[0])
 
 
-def _exercises():
-    from ._checks import Exercise, Number, Predicate
-
-    two_tower = 256 * (96 // 2) * 5 * 5 + 256
-    ex1 = Exercise(
-        "01.1",
-        Number(
-            lambda: sum(p.numel() for p in nn.Conv2d(96, 256, 5, padding=2, groups=2).parameters()),
-            form="a whole number (exact), e.g. 123456",
-            near=[
-                (
-                    256 * 96 * 25 + 256,
-                    "that is conv2 as one tower: with groups=2 each filter reads only half of the 96 channels.",
-                ),
-                (256 * 48 * 25, "add the biases: one per filter."),
-                (
-                    256 * 96 * 25,
-                    "with groups=2 each filter reads only half of the 96 channels; and add one bias per filter.",
-                ),
-                (256 * 24 * 25 + 256, "groups=2 halves the input channels each filter reads once, not twice."),
-            ],
-        ),
-        solution="answer = sum(p.numel() for p in nn.Conv2d(96, 256, 5, padding=2, groups=2).parameters())",
-        hints=(
-            "Each of the 256 filters belongs to one tower and reads only that tower's 48 input channels.",
-            "Weights: 256 filters x 48 channels x 5 x 5; then one bias per filter.",
-        ),
-        wrong=(256 * 96 * 25 + 256, 256 * 48 * 25, 256 * 96 * 25, 256 * 24 * 25 + 256),
-        explanation=f"256 filters x (48 x 5 x 5 weights + 1 bias) = {two_tower:,}: half of one tower's "
-        f"{256 * 96 * 25 + 256:,}, because each GPU's 128 filters see only its own 48 channels.",
-    )
-    ex2 = Exercise(
-        "01.2",
-        Predicate(
-            _check_paper_lrn, form="a layer: answer = nn.LocalResponseNorm(size=..., alpha=..., beta=..., k=...)"
-        ),
-        solution="answer = nn.LocalResponseNorm(size=5, alpha=5 * 1e-4, beta=0.75, k=2.0)",
-        hints=(
-            "Open nn.LocalResponseNorm's documentation (or run help(nn.LocalResponseNorm)) and compare its "
-            "formula with the paper's: what happens to alpha?",
-            "PyTorch uses alpha / size where the paper uses alpha; its default k is 1, not 2.",
-        ),
-        wrong=(
-            "answer = nn.LocalResponseNorm(size=5, alpha=1e-4, beta=0.75, k=2.0)",
-            "answer = nn.LocalResponseNorm(size=5, alpha=5e-4, beta=0.75)",
-            "answer = nn.LocalResponseNorm(size=5, alpha=1e-4 / 5, beta=0.75, k=2.0)",
-            "answer = nn.LocalResponseNorm(size=2, alpha=5e-4, beta=0.75, k=2.0)",
-        ),
-        explanation="nn.LocalResponseNorm(5, alpha=5e-4, beta=0.75, k=2.0): PyTorch divides alpha by size, "
-        "so the paper's 1e-4 is passed as 5 x 1e-4, and k must be set to 2 (PyTorch's default is 1).",
-    )
-    ex3 = Exercise(
-        "01.3",
-        Number(
-            lambda: lrn_knee(0.05),
-            rel=0.02,
-            form="a number within 2%, e.g. 12.3",
-            near=[
-                (lrn_knee(0.10), "that is where the output is 10% below the constant; the question asks for 5%."),
-                (
-                    lrn_knee(0.05, alpha=1e-4 / 5),
-                    "that uses alpha / 5 (PyTorch's convention); the paper's formula uses alpha itself.",
-                ),
-                (lrn_knee(0.05, beta=1.0), "keep the exponent beta = 0.75: the ratio is (1 + alpha a^2 / k)^-beta."),
-                (lrn_knee(0.05, k=1.0), "k is 2 in the paper (1 is PyTorch's default)."),
-            ],
-        ),
-        solution="answer = (((1 - 0.05) ** (-1 / 0.75) - 1) * 2.0 / 1e-4) ** 0.5",
-        hints=(
-            "With one active channel the sum of squares is just a^2, so b = a / (k + alpha a^2)^beta, and "
-            "b / (a k^-beta) = (1 + alpha a^2 / k)^-beta.",
-            "Set (1 + alpha a^2 / k)^-beta = 0.95 and solve for a; check it with your layer from exercise 2.",
-        ),
-        wrong=(lrn_knee(0.10), lrn_knee(0.05, alpha=1e-4 / 5), lrn_knee(0.05, beta=1.0), lrn_knee(0.05, k=1.0)),
-        explanation=f"(1 + 1e-4 a^2 / 2)^-0.75 = 0.95 gives a = {lrn_knee(0.05):.1f}: activations need to be tens, "
-        "not the ones of MNIST-scale nets, before the paper's LRN does more than multiply by 2^-0.75.",
-    )
-    ex4 = Exercise(
-        "01.4",
-        Number(
-            lambda: _rf_pixels("overlap"),
-            form="a whole number of pixels (side x side), e.g. 144",
-            near=[
-                (_rf_by_formula("plain"), "that is the plain 2x2 pooling's window; each 3x3 pooling widens it more."),
-                (81, "you stopped at the second convolution; the second pooling widens the window again."),
-                (49, "7 x 7 is the size of the output map, not of the window one of its units sees."),
-                (121, "count again: each 3x3 stride-2 pooling adds 2 x (the jump so far) to the side."),
-            ],
-        ),
-        solution="table = cl.trace(models.small_cnn(pool='overlap'), (1, 1, 28, 28))\n"
-        "answer = next(r.rf for r in table.layers if r.path == 'features.7') ** 2",
-        hints=(
-            "A layer with kernel k adds (k - 1) x jump to the receptive field's side, and multiplies the "
-            "jump by its stride. Start from side 1, jump 1.",
-            "conv 3x3, pool 3x3 s2, conv 3x3, pool 3x3 s2; check with cl.trace (the RF column is the side).",
-        ),
-        wrong=(_rf_by_formula("plain"), 81, 49, 121),
-        explanation=f"side 3 -> 5 -> 9 -> 13, so {_rf_by_formula('overlap')} pixels, against "
-        f"{_rf_by_formula('plain')} with 2x2 pooling: the overlapping net's units see more of the digit, "
-        "one reason the pooling experiment cannot separate overlap from window size.",
-    )
-    ex5 = Exercise(
-        "01.5",
-        Number(
-            _shift_gain,
-            abs=3.0,
-            form="a number of percentage points within 3, e.g. 12.5 (negative if it lowers accuracy)",
-            near=[
-                (0.0, "measure it: train both nets and evaluate them on the moved digits."),
-                (1.0, "that is about the gain on the unmoved test digits; evaluate on lesson.shifted(x_test, 0, 3)."),
-            ],
-        ),
-        setup="",
-        solution="x, y = cl.load_mnist('train', subset=1_000)\n"
-        "x_test, y_test = cl.load_mnist('test', subset=2_000)\n"
-        "moved = lesson.shifted(x_test, 0, 3)\n"
-        "acc = []\n"
-        "for augment in (None, cl.augment.RandomShift(3)):\n"
-        "    torch.manual_seed(0)                  # the same initial weights for both\n"
-        "    model = models.small_cnn()\n"
-        "    cl.fit(model, (x, y), None, steps=150, batch_size=64, optimizer='adam', seed=0,\n"
-        "           augment=augment, device='cpu', live=False, progress=False)\n"
-        "    acc.append(cl.evaluate(model, (moved, y_test))[1])\n"
-        "answer = 100 * (acc[1] - acc[0])",
-        hints=(
-            "Train two nets that differ only in augment=None against augment=cl.augment.RandomShift(3): "
-            "torch.manual_seed(0) right before building each, the same 150 steps with seed=0.",
-            "Evaluate both with cl.evaluate on (lesson.shifted(x_test, 0, 3), y_test) and subtract, in points.",
-        ),
-        wrong=(0.0, -10.0, 1.0, 60.0, 90.0),
-        explanation="training on digits moved by up to 3 pixels gains tens of points on digits moved 3 pixels "
-        "right: a network learns the invariances its training data shows it, and two max-pools do "
-        "not give a 3-pixel shift for free.",
-    )
-    return ex1, ex2, ex3, ex4, ex5
-
-
-exercise_1, exercise_2, exercise_3, exercise_4, exercise_5 = _exercises()
+_TWO_TOWER = 256 * (96 // 2) * 5 * 5 + 256
+exercise_1 = Exercise(
+    "01.1",
+    Number(
+        lambda: sum(p.numel() for p in nn.Conv2d(96, 256, 5, padding=2, groups=2).parameters()),
+        form="a whole number (exact), e.g. 123456",
+        near=[
+            (
+                256 * 96 * 25 + 256,
+                "that is conv2 as one tower: with groups=2 each filter reads only half of the 96 channels.",
+            ),
+            (256 * 48 * 25, "add the biases: one per filter."),
+            (
+                256 * 96 * 25,
+                "with groups=2 each filter reads only half of the 96 channels; and add one bias per filter.",
+            ),
+            (256 * 24 * 25 + 256, "groups=2 halves the input channels each filter reads once, not twice."),
+        ],
+    ),
+    solution="answer = sum(p.numel() for p in nn.Conv2d(96, 256, 5, padding=2, groups=2).parameters())",
+    hints=(
+        "Each of the 256 filters belongs to one tower and reads only that tower's 48 input channels.",
+        "Weights: 256 filters x 48 channels x 5 x 5; then one bias per filter.",
+    ),
+    wrong=(256 * 96 * 25 + 256, 256 * 48 * 25, 256 * 96 * 25, 256 * 24 * 25 + 256),
+    explanation=f"256 filters x (48 x 5 x 5 weights + 1 bias) = {_TWO_TOWER:,}: half of one tower's "
+    f"{256 * 96 * 25 + 256:,}, because each GPU's 128 filters see only its own 48 channels.",
+)
+exercise_2 = Exercise(
+    "01.2",
+    Predicate(_check_paper_lrn, form="a layer: answer = nn.LocalResponseNorm(size=..., alpha=..., beta=..., k=...)"),
+    solution="answer = nn.LocalResponseNorm(size=5, alpha=5 * 1e-4, beta=0.75, k=2.0)",
+    hints=(
+        "Open nn.LocalResponseNorm's documentation (or run help(nn.LocalResponseNorm)) and compare its "
+        "formula with the paper's: what happens to alpha?",
+        "PyTorch uses alpha / size where the paper uses alpha; its default k is 1, not 2.",
+    ),
+    wrong=(
+        "answer = nn.LocalResponseNorm(size=5, alpha=1e-4, beta=0.75, k=2.0)",
+        "answer = nn.LocalResponseNorm(size=5, alpha=5e-4, beta=0.75)",
+        "answer = nn.LocalResponseNorm(size=5, alpha=1e-4 / 5, beta=0.75, k=2.0)",
+        "answer = nn.LocalResponseNorm(size=2, alpha=5e-4, beta=0.75, k=2.0)",
+    ),
+    explanation="nn.LocalResponseNorm(5, alpha=5e-4, beta=0.75, k=2.0): PyTorch divides alpha by size, "
+    "so the paper's 1e-4 is passed as 5 x 1e-4, and k must be set to 2 (PyTorch's default is 1).",
+)
+exercise_3 = Exercise(
+    "01.3",
+    Number(
+        lambda: lrn_knee(0.05),
+        rel=0.02,
+        form="a number within 2%, e.g. 12.3",
+        near=[
+            (lrn_knee(0.10), "that is where the output is 10% below the constant; the question asks for 5%."),
+            (
+                lrn_knee(0.05, alpha=1e-4 / 5),
+                "that uses alpha / 5 (PyTorch's convention); the paper's formula uses alpha itself.",
+            ),
+            (lrn_knee(0.05, beta=1.0), "keep the exponent beta = 0.75: the ratio is (1 + alpha a^2 / k)^-beta."),
+            (lrn_knee(0.05, k=1.0), "k is 2 in the paper (1 is PyTorch's default)."),
+        ],
+    ),
+    solution="answer = (((1 - 0.05) ** (-1 / 0.75) - 1) * 2.0 / 1e-4) ** 0.5",
+    hints=(
+        "With one active channel the sum of squares is just a^2, so b = a / (k + alpha a^2)^beta, and "
+        "b / (a k^-beta) = (1 + alpha a^2 / k)^-beta.",
+        "Set (1 + alpha a^2 / k)^-beta = 0.95 and solve for a; check it with your layer from exercise 2.",
+    ),
+    wrong=(lrn_knee(0.10), lrn_knee(0.05, alpha=1e-4 / 5), lrn_knee(0.05, beta=1.0), lrn_knee(0.05, k=1.0)),
+    explanation=f"(1 + 1e-4 a^2 / 2)^-0.75 = 0.95 gives a = {lrn_knee(0.05):.1f}: activations need to be tens, "
+    "not the ones of MNIST-scale nets, before the paper's LRN does more than multiply by 2^-0.75.",
+)
+exercise_4 = Exercise(
+    "01.4",
+    Number(
+        lambda: _rf_pixels("overlap"),
+        form="a whole number of pixels (side x side), e.g. 144",
+        near=[
+            (_rf_by_formula("plain"), "that is the plain 2x2 pooling's window; each 3x3 pooling widens it more."),
+            (81, "you stopped at the second convolution; the second pooling widens the window again."),
+            (49, "7 x 7 is the size of the output map, not of the window one of its units sees."),
+            (121, "count again: each 3x3 stride-2 pooling adds 2 x (the jump so far) to the side."),
+        ],
+    ),
+    solution="table = cl.trace(models.small_cnn(pool='overlap'), (1, 1, 28, 28))\n"
+    "answer = next(r.rf for r in table.layers if r.path == 'features.7') ** 2",
+    hints=(
+        "A layer with kernel k adds (k - 1) x jump to the receptive field's side, and multiplies the "
+        "jump by its stride. Start from side 1, jump 1.",
+        "conv 3x3, pool 3x3 s2, conv 3x3, pool 3x3 s2; check with cl.trace (the RF column is the side).",
+    ),
+    wrong=(_rf_by_formula("plain"), 81, 49, 121),
+    explanation=f"side 3 -> 5 -> 9 -> 13, so {_rf_by_formula('overlap')} pixels, against "
+    f"{_rf_by_formula('plain')} with 2x2 pooling: the overlapping net's units see more of the digit, "
+    "one reason the pooling experiment cannot separate overlap from window size.",
+)
+exercise_5 = Exercise(
+    "01.5",
+    Number(
+        _shift_gain,
+        abs=3.0,
+        form="a number of percentage points within 3, e.g. 12.5 (negative if it lowers accuracy)",
+        near=[
+            (0.0, "measure it: train both nets and evaluate them on the moved digits."),
+            (1.0, "that is about the gain on the unmoved test digits; evaluate on lesson.shifted(x_test, 0, 3)."),
+        ],
+    ),
+    setup="",
+    solution="x, y = cl.load_mnist('train', subset=1_000)\n"
+    "x_test, y_test = cl.load_mnist('test', subset=2_000)\n"
+    "moved = lesson.shifted(x_test, 0, 3)\n"
+    "acc = []\n"
+    "for augment in (None, cl.augment.RandomShift(3)):\n"
+    "    torch.manual_seed(0)                  # the same initial weights for both\n"
+    "    model = models.small_cnn()\n"
+    "    cl.fit(model, (x, y), None, steps=150, batch_size=64, optimizer='adam', seed=0,\n"
+    "           augment=augment, device='cpu', live=False, progress=False)\n"
+    "    acc.append(cl.evaluate(model, (moved, y_test))[1])\n"
+    "answer = 100 * (acc[1] - acc[0])",
+    hints=(
+        "Train two nets that differ only in augment=None against augment=cl.augment.RandomShift(3): "
+        "torch.manual_seed(0) right before building each, the same 150 steps with seed=0.",
+        "Evaluate both with cl.evaluate on (lesson.shifted(x_test, 0, 3), y_test) and subtract, in points.",
+    ),
+    wrong=(0.0, -10.0, 1.0, 60.0, 90.0),
+    explanation="training on digits moved by up to 3 pixels gains tens of points on digits moved 3 pixels "
+    "right: a network learns the invariances its training data shows it, and two max-pools do "
+    "not give a 3-pixel shift for free.",
+)

@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from ..counting import weights_mb
+from ..history import History
 from ..models import MNIST_MODELS
 
 Data = tuple[torch.Tensor, torch.Tensor]
@@ -262,17 +263,7 @@ def shootout(
     from ..train import fit  # the training loop; imported here to keep this module light
 
     builders = {**MNIST_MODELS, **(models or {})}
-    names = list(builders if names is None else names)
-    unknown = [n for n in names if n not in builders]
-    if unknown:
-        raise KeyError(f"unknown model(s) {unknown}: choose from {list(builders)} or pass models={{name: builder}}")
-    if not seeds:
-        raise ValueError("seeds is empty: give at least one seed, e.g. seeds=(0,)")
-    if early_step is not None and (eval_every is None or early_step % eval_every):
-        raise ValueError(
-            f"early_step={early_step} needs eval_every dividing it (e.g. eval_every={early_step}): "
-            "the test set is only measured every eval_every steps"
-        )
+    names = _check_shootout_args(names, builders, seeds, early_step, eval_every)
     budget = (
         f"{steps} steps" if steps is not None else f"{epochs} epoch(s)"
     ) + f" of batch {batch_size} on {len(train[0]):,} training images, {optimizer}, tested on {len(test[0]):,} images"
@@ -317,25 +308,7 @@ def shootout(
                 label=name,
                 eval_every=eval_every,
             )
-            curve = [(int(st), float(a)) for st, a in zip(hist.eval_step, hist.test_acc)]
-            losses = hist.step_loss
-            loss_curve = [
-                (min(i + LOSS_WINDOW, len(losses)), statistics.mean(losses[i : i + LOSS_WINDOW]))
-                for i in range(0, len(losses), LOSS_WINDOW)
-            ]
-            run = Run(
-                name,
-                seed,
-                float(hist.final_test_acc),
-                hist.images_per_s,
-                hist.train_time,
-                hist.steps,
-                hist.images_seen,
-                hist.device,
-                curve,
-                early_step,
-                loss_curve,
-            )
+            run = _run_from(hist, name, seed, early_step)
             row.runs.append(run)
             if verbose:
                 early = f"step {early_step}: {100 * run.early_acc:6.2f}%  " if run.early_acc is not None else ""
@@ -347,6 +320,51 @@ def shootout(
             del model  # fit already handed the run's freed buffers back to the OS (CPU)
         result.rows.append(row)
     return result
+
+
+def _check_shootout_args(
+    names: Iterable[str] | None,
+    builders: dict[str, Callable[[], nn.Module]],
+    seeds: Sequence[int],
+    early_step: int | None,
+    eval_every: int | None,
+) -> list[str]:
+    """The model names to race, after checking that each is known and the settings fit together."""
+    names = list(builders if names is None else names)
+    unknown = [n for n in names if n not in builders]
+    if unknown:
+        raise KeyError(f"unknown model(s) {unknown}: choose from {list(builders)} or pass models={{name: builder}}")
+    if not seeds:
+        raise ValueError("seeds is empty: give at least one seed, e.g. seeds=(0,)")
+    if early_step is not None and (eval_every is None or early_step % eval_every):
+        raise ValueError(
+            f"early_step={early_step} needs eval_every dividing it (e.g. eval_every={early_step}): "
+            "the test set is only measured every eval_every steps"
+        )
+    return names
+
+
+def _run_from(hist: History, name: str, seed: int, early_step: int | None) -> Run:
+    """One race's Run: its accuracy curve, its training loss averaged over windows of LOSS_WINDOW steps."""
+    curve = [(int(st), float(a)) for st, a in zip(hist.eval_step, hist.test_acc)]
+    losses = hist.step_loss
+    loss_curve = [
+        (min(i + LOSS_WINDOW, len(losses)), statistics.mean(losses[i : i + LOSS_WINDOW]))
+        for i in range(0, len(losses), LOSS_WINDOW)
+    ]
+    return Run(
+        name,
+        seed,
+        float(hist.final_test_acc),
+        hist.images_per_s,
+        hist.train_time,
+        hist.steps,
+        hist.images_seen,
+        hist.device,
+        curve,
+        early_step,
+        loss_curve,
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -339,19 +339,9 @@ def run_settings(
             hist = train_frozen(model, x, y, seed=seed, steps=steps, device=device)
             record(name, model, _logits(model, x_test), _logits(model, x[:TRAIN_ACC_IMAGES]), hist.step_loss)
             continue
-        train_features = features(model.backbone, x)
-        hist = train_head_on_features(model, train_features, y, steps=steps, batch_size=batch, seed=seed, device=device)
-        with torch.no_grad():
-            train_logits = model.head(train_features[:TRAIN_ACC_IMAGES].to(model.head.weight.device)).cpu()
-        del train_features
-        if name == "frozen pretrained":  # the same backbone in every call: its test features are cached
-            if "pretrained" not in cache:
-                cache["pretrained"] = features(model.backbone, x_test)
-            with torch.no_grad():
-                test_logits = model.head(cache["pretrained"].to(model.head.weight.device)).cpu()
-        else:  # a random backbone per seed: streamed, not kept (60 MB of features each)
-            test_logits = _logits(model, x_test)
-        record(name, model, test_logits, train_logits, hist.step_loss)
+        cached = cache if name == "frozen pretrained" else None  # the same backbone in every call
+        test_logits, train_logits, losses = _train_head(model, x, y, x_test, cached, steps, batch, seed, device)
+        record(name, model, test_logits, train_logits, losses)
 
     if "fine-tuned" in settings:
         # Stage 2 on a copy of the stage-1 model: unfreeze the last block, lower the lr.
@@ -367,6 +357,36 @@ def run_settings(
             runs["frozen pretrained"].step_loss + hist.step_loss,
         )
     return runs, models
+
+
+def _train_head(
+    model: TransferNet,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    x_test: torch.Tensor,
+    cache: dict | None,
+    steps: int,
+    batch: int,
+    seed: int,
+    device: Any,
+) -> tuple[torch.Tensor, torch.Tensor, list[float]]:
+    """Train only the head, on the frozen backbone's features computed once: (test logits, train logits, losses).
+
+    With ``cache`` (the pretrained backbone, the same in every call) the test set's features are
+    kept there; a random backbone's are streamed, not kept (60 MB of features each).
+    """
+    train_features = features(model.backbone, x)
+    hist = train_head_on_features(model, train_features, y, steps=steps, batch_size=batch, seed=seed, device=device)
+    with torch.no_grad():
+        train_logits = model.head(train_features[:TRAIN_ACC_IMAGES].to(model.head.weight.device)).cpu()
+    del train_features
+    if cache is None:
+        return _logits(model, x_test), train_logits, hist.step_loss
+    if "pretrained" not in cache:
+        cache["pretrained"] = features(model.backbone, x_test)
+    with torch.no_grad():
+        test_logits = model.head(cache["pretrained"].to(model.head.weight.device)).cpu()
+    return test_logits, train_logits, hist.step_loss
 
 
 def sweep(

@@ -28,6 +28,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..viz import array_png
+from .base import Explorer
 from .channel_explorer import ERROR_CLASS
 
 READOUT_CLASS = "cnnlessons-lrn-readout"
@@ -56,7 +57,7 @@ def _grey_png(rows: list[np.ndarray], vmax: float, zoom: int = 3, gap: int = 2) 
     return array_png(canvas)
 
 
-class LRNDropoutExplorer:
+class LRNDropoutExplorer(Explorer):
     """Sliders for LRN's alpha, k, n, beta and dropout's p, applied inside a trained network.
 
     ``model`` must have ``features`` (an nn.Sequential) and ``classifier``; the new layers go
@@ -101,37 +102,7 @@ class LRNDropoutExplorer:
         self.renders = 0
         self.result: dict[str, Any] = {}
 
-        def slider(kind: type, description: str, **range_: Any) -> Any:
-            return kind(
-                description=description,
-                continuous_update=False,
-                style={"description_width": "initial"},
-                layout=W.Layout(width="420px"),
-                **range_,
-            )
-
-        self.controls = [
-            slider(
-                W.FloatLogSlider, "alpha (paper's)", value=1e-4, base=10, min=-6, max=0, step=0.25, readout_format=".1e"
-            ),
-            slider(W.FloatSlider, "k", value=2.0, min=0.0, max=4.0, step=0.25),
-            slider(W.IntSlider, "n (channels summed)", value=5, min=1, max=15),
-            slider(W.FloatSlider, "beta", value=0.75, min=0.0, max=2.0, step=0.05),
-            slider(W.FloatSlider, "dropout p", value=0.0, min=0.0, max=1.0, step=0.05),
-        ]
-        self.title = W.HTML(
-            f"<b>LRN and dropout after the first convolution</b> of a trained network, "
-            f"{len(self.labels)} test digits ({self.acts.shape[1]} channels of "
-            f"{self.acts.shape[2]} x {self.acts.shape[3]})"
-        )
-        self.image = W.Image(format="png", layout=W.Layout(width="auto"))
-        self.caption = W.HTML(
-            f"rows: the first {self.shown} feature maps of digit 0 before (top) and after "
-            "(bottom) LRN and dropout, one grey scale for both"
-        )
-        self.readout = W.HTML()
-        self.readout.add_class(READOUT_CLASS)
-        self.hist = W.HTML()
+        self._build(W)
         for c in self.controls:
             c.observe(self.update, names="value")
         self.widget = W.VBox([self.title, *self.controls, self.image, self.caption, self.readout, self.hist])
@@ -227,6 +198,41 @@ class LRNDropoutExplorer:
         }
 
     # -- the view -------------------------------------------------------------------------------
+    def _build(self, W: Any) -> None:
+        """The five sliders (paper's alpha, k, n, beta; dropout p) and the title, image and readouts."""
+
+        def slider(kind: type, description: str, **range_: Any) -> Any:
+            return kind(
+                description=description,
+                continuous_update=False,
+                style={"description_width": "initial"},
+                layout=W.Layout(width="420px"),
+                **range_,
+            )
+
+        self.controls = [
+            slider(
+                W.FloatLogSlider, "alpha (paper's)", value=1e-4, base=10, min=-6, max=0, step=0.25, readout_format=".1e"
+            ),
+            slider(W.FloatSlider, "k", value=2.0, min=0.0, max=4.0, step=0.25),
+            slider(W.IntSlider, "n (channels summed)", value=5, min=1, max=15),
+            slider(W.FloatSlider, "beta", value=0.75, min=0.0, max=2.0, step=0.05),
+            slider(W.FloatSlider, "dropout p", value=0.0, min=0.0, max=1.0, step=0.05),
+        ]
+        self.title = W.HTML(
+            f"<b>LRN and dropout after the first convolution</b> of a trained network, "
+            f"{len(self.labels)} test digits ({self.acts.shape[1]} channels of "
+            f"{self.acts.shape[2]} x {self.acts.shape[3]})"
+        )
+        self.image = W.Image(format="png", layout=W.Layout(width="auto"))
+        self.caption = W.HTML(
+            f"rows: the first {self.shown} feature maps of digit 0 before (top) and after "
+            "(bottom) LRN and dropout, one grey scale for both"
+        )
+        self.readout = W.HTML()
+        self.readout.add_class(READOUT_CLASS)
+        self.hist = W.HTML()
+
     def update(self, change: Any = None) -> None:
         """Redraw from the controls' values."""
         self.renders += 1
@@ -275,11 +281,6 @@ class LRNDropoutExplorer:
             f"spread {100 * r['spread']:.2f}%; accuracy unchanged {100 * r['acc_plain']:.1f}%, "
             f"LRN {100 * r['acc_lrn']:.1f}%, constant {100 * r['acc_const']:.1f}%"
         )
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display  # noqa: PLC0415
-
-        display(self.widget)
 
 
 def lrn_dropout_explorer(

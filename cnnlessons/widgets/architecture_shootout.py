@@ -13,6 +13,7 @@ import html
 from typing import Any
 
 from ..viz import figure_png
+from .base import Explorer
 
 MESSAGE_CLASS = "cnnlessons-message"
 
@@ -64,7 +65,7 @@ def pareto(points: dict[str, tuple[float, float]], x_better_high: bool, y_better
     return front
 
 
-class ShootoutExplorer:
+class ShootoutExplorer(Explorer):
     """``.widget`` (the box), ``.controls`` ([x axis, y axis, models]), ``.update()`` (redraw;
     counts ``.renders``), ``.text`` (the readout as plain text), ``.front`` (the Pareto names)."""
 
@@ -99,11 +100,6 @@ class ShootoutExplorer:
         for c in self.controls:
             c.observe(lambda _change: self.update(), names="value")
         self.update()
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
 
     def update(self) -> None:
         self.renders += 1

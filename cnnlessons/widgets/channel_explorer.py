@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from ..diagnose import check_shape, input_size_problem
+from .base import Explorer
 
 # CSS classes the browser test (and a curious student's inspector) can find.
 COST_CLASS = "cnnlessons-cost"  # the readout: parameters, mult-adds, output shape, or the problem
@@ -70,7 +71,7 @@ def _parse_range(name: str, spec: Any) -> tuple[int, int, int, int]:
     return lo, hi, step, value
 
 
-class ChannelExplorer:
+class ChannelExplorer(Explorer):
     """Sliders for a block's channel counts and its cost, updated in place.
 
     ``.sliders`` maps each argument name to its IntSlider; ``.values`` holds the current values;
@@ -199,11 +200,6 @@ class ChannelExplorer:
             f"({_short(r['mult_adds'])}) &nbsp;|&nbsp; <b>output</b> {_shape(r['output_shape'])}</div>"
         )
         self.bars.value = _bar_chart(r["branches"], r["mult_adds"], r["params"])
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
 
 
 def _empty_layer(module: nn.Module) -> str | None:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..viz import figure_png
+from .base import Explorer
 
 SR_OPTIONS = (("1/8", 0.125), ("1/4", 0.25), ("3/8", 0.375), ("1/2", 0.5), ("3/4", 0.75), ("1", 1.0))
 PCT_OPTIONS = (("1/8", 0.125), ("1/4", 0.25), ("1/2", 0.5), ("3/4", 0.75), ("7/8", 0.875))
@@ -57,7 +58,7 @@ def fire_cost(squeeze_ratio: float, pct_3x3: float, index: int = 5) -> dict[str,
     }
 
 
-class SqueezeExplorer:
+class SqueezeExplorer(Explorer):
     """Squeeze-ratio and 3x3-share sliders over the notebook's sweep.
 
     ``.widget`` is the root box, ``.controls`` = [SR slider, 3x3-share slider], ``.update()``
@@ -186,11 +187,6 @@ class SqueezeExplorer:
             )
             self.image.value = self._images[None]
         self.readout.value = body
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
 
 
 def squeeze_explorer(rows: Sequence[dict], value: tuple[float, float] = (0.5, 0.5)) -> SqueezeExplorer:

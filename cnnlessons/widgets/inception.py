@@ -29,6 +29,7 @@ from torch import nn
 
 from ..models.inception import InceptionA, InceptionANet
 from ..viz import array_png
+from .base import Explorer
 from .start_here import _to_rgb, _upscale
 
 ACCURACY_CLASS = "cnnlessons-branch-accuracy"  # the readout (the browser test reads it)
@@ -63,7 +64,7 @@ def _branch_costs(model: InceptionANet, image_size: int = 28) -> dict[tuple[str,
     return costs
 
 
-class BranchSwitch:
+class BranchSwitch(Explorer):
     """Checkboxes switch InceptionA (MNIST)'s branches off; see the module docstring.
 
     ``.accuracy()`` is the accuracy on the images with the current switches, ``.baseline`` with
@@ -82,16 +83,7 @@ class BranchSwitch:
         self.model = model.cpu().eval()
         self.images, self.labels = images.detach().cpu().float(), labels.detach().cpu().long()
         self.zoom, self.renders = zoom, 0
-        with torch.no_grad():
-            stem = F.relu(self.model.mp(self.model.conv1(self.images)))  # N x 10 x 12 x 12
-            self._b1 = self.model.incep1.branches(stem)  # 4 x (N x c x 12 x 12)
-            # conv2 is linear: its output is the sum of what it makes of each branch's channels, plus
-            # its bias. Computed once per branch, any on/off setting is then a sum (exact).
-            w, lo = self.model.conv2.weight, 0
-            self._conv2_parts = []
-            for b in self._b1:
-                self._conv2_parts.append(F.conv2d(b, w[:, lo : lo + b.shape[1]]))  # N x 20 x 8 x 8
-                lo += b.shape[1]
+        self._precompute()
         self._cache: dict[tuple[bool, ...], list[torch.Tensor]] = {}
         self.costs = _branch_costs(self.model)
 
@@ -115,6 +107,26 @@ class BranchSwitch:
         self.controls = [*self.switches.values(), self.digit]
         self.baseline = self.accuracy(all_on=True)
 
+        self.widget = self._layout(widgets)
+        for control in self.controls:
+            control.observe(self.update, names="value")
+        self.update()
+
+    def _precompute(self) -> None:
+        """The first block's branch outputs and conv2's share of each, once: a switch is then a sum."""
+        with torch.no_grad():
+            stem = F.relu(self.model.mp(self.model.conv1(self.images)))  # N x 10 x 12 x 12
+            self._b1 = self.model.incep1.branches(stem)  # 4 x (N x c x 12 x 12)
+            # conv2 is linear: its output is the sum of what it makes of each branch's channels, plus
+            # its bias. Computed once per branch, any on/off setting is then a sum (exact).
+            w, lo = self.model.conv2.weight, 0
+            self._conv2_parts = []
+            for b in self._b1:
+                self._conv2_parts.append(F.conv2d(b, w[:, lo : lo + b.shape[1]]))  # N x 20 x 8 x 8
+                lo += b.shape[1]
+
+    def _layout(self, widgets: Any) -> Any:
+        """The readouts, and the root box: heading, switches, digit slider, readout, images."""
         self.readout = widgets.HTML()
         self.readout.add_class(ACCURACY_CLASS)
         self.maps_image = widgets.Image(format="png")
@@ -132,7 +144,7 @@ class BranchSwitch:
             "(top to bottom: 1x1, 5x5, 3x3 -> 3x3, pool); left incep1 (12 x 12 maps), right incep2 (4 x 4). "
             "Orange above 0, purple below, grey: switched off.</span>"
         )
-        self.widget = widgets.VBox(
+        return widgets.VBox(
             [
                 heading,
                 widgets.HBox(columns),
@@ -143,9 +155,6 @@ class BranchSwitch:
                 ),
             ]
         )
-        for control in self.controls:
-            control.observe(self.update, names="value")
-        self.update()
 
     # -- the computation ------------------------------------------------------------------------
     def mask(self, block: str) -> tuple[bool, ...]:
@@ -258,11 +267,6 @@ class BranchSwitch:
         import re
 
         return html.unescape(re.sub(r"<[^>]+>", " ", self.readout.value)).strip()
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
 
 
 def branch_switch(model: InceptionANet, images: torch.Tensor, labels: torch.Tensor, digit: int = 0) -> BranchSwitch:

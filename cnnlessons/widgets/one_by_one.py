@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 from ..viz import array_png
+from .base import Explorer
 from .start_here import _to_rgb, _upscale
 
 MIXER_CLASS = "cnnlessons-mixer-readout"  # the readout under the output map (the browser test reads it)
@@ -52,7 +53,7 @@ def pick_channels(maps: torch.Tensor, k: int = 4) -> list[int]:
     return [candidates[i] for i in chosen]
 
 
-class ChannelMixer:
+class ChannelMixer(Explorer):
     """Sliders are the weights of a 1x1 convolution with one output; see the module docstring.
 
     ``maps``: N x C x H x W feature maps (one row per image); ``channels``: the C indices to mix
@@ -87,6 +88,15 @@ class ChannelMixer:
         k = len(self.channels)
         start = list(weights) if weights is not None else [1.0] + [0.0] * (k - 1)
 
+        self._make_controls(widgets, start)
+        self.widget = self._layout(widgets, layer)
+        self._shown_image: int | None = None
+        for control in self.controls:
+            control.observe(self.update, names="value")
+        self.update()
+
+    def _make_controls(self, widgets: Any, start: Sequence[float]) -> None:
+        """One weight slider per channel, the bias, the ReLU switch and the digit slider."""
         slider = dict(
             min=-2.0,
             max=2.0,
@@ -113,6 +123,9 @@ class ChannelMixer:
         )
         self.controls = [*self.weights, self.bias, self.relu, self.image]
 
+    def _layout(self, widgets: Any, layer: str) -> Any:
+        """The input tiles with their captions, the output map, the readout, and the root box."""
+        k = len(self.channels)
         self.input_images = [widgets.Image(format="png") for _ in range(k + (self.images is not None))]
         self.captions = [widgets.HTML() for _ in self.input_images]
         self.output_image = widgets.Image(format="png")
@@ -131,11 +144,7 @@ class ChannelMixer:
                 self.output_image,
             ]
         )
-        self.widget = widgets.VBox([heading, tiles, widgets.HBox([left, right]), self.readout])
-        self._shown_image: int | None = None
-        for control in self.controls:
-            control.observe(self.update, names="value")
-        self.update()
+        return widgets.VBox([heading, tiles, widgets.HBox([left, right]), self.readout])
 
     # -- the computation ------------------------------------------------------------------------
     @property
@@ -221,11 +230,6 @@ class ChannelMixer:
         import re
 
         return html.unescape(re.sub(r"<[^>]+>", " ", self.readout.value)).strip()
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
 
 
 def layer_maps(model: nn.Module, images: torch.Tensor, layer: str) -> torch.Tensor:

@@ -14,6 +14,7 @@ import html
 from collections.abc import Mapping, Sequence
 
 from ..viz import figure_png
+from .base import Explorer
 
 RunKey = tuple[int, bool, int]  # (depth, residual, seed) -> per-step training loss
 GradKey = tuple[int, bool, bool, int]  # (depth, residual, batch_norm, seed) -> relative norms
@@ -30,7 +31,7 @@ def _mean(xs: Sequence[float]) -> float:
     return sum(xs) / len(xs)
 
 
-class DepthExplorer:
+class DepthExplorer(Explorer):
     """Depth slider and BatchNorm toggle over precomputed runs and gradient norms.
 
     ``.widget`` is the root box, ``.controls`` = [depth slider, BatchNorm toggle], ``.update()``
@@ -185,11 +186,6 @@ class DepthExplorer:
         if key not in self._cache:
             self._cache[key] = self._draw(depth, bn)
         self.image.value = self._cache[key]
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
 
 
 def _fmt_ratio(r: float) -> str:

@@ -38,6 +38,7 @@ from torch import nn
 
 from ..data import MNIST_MEAN, MNIST_STD
 from ..viz import array_png
+from .base import Explorer
 
 PROBS_CLASS = "cnnlessons-digit-probs"  # the probability bars (the browser test reads them)
 ERROR_CLASS = "cnnlessons-error"  # added to a message while a setting is impossible
@@ -174,7 +175,7 @@ def to_model_input(image28: np.ndarray) -> torch.Tensor:
 # ---------------------------------------------------------------------------------------------
 # Draw a digit
 # ---------------------------------------------------------------------------------------------
-class DigitCanvas:
+class DigitCanvas(Explorer):
     """Draw a digit; the model's prediction, class probabilities and feature maps follow.
 
     ``.controls``: the "centre like MNIST" checkbox and the layer whose maps are shown.
@@ -336,11 +337,6 @@ class DigitCanvas:
         factor = max(1, 112 // maps.shape[1])
         self.view.value = array_png(_side_by_side([seen, _grid(maps, 8, factor // 2 or 1)]))
 
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
-
 
 def _prob_bars(probs: torch.Tensor) -> str:
     top = int(probs.argmax())
@@ -376,7 +372,7 @@ KERNELS: dict[str, list[list[float]]] = {
 }
 
 
-class ConvStep:
+class ConvStep(Explorer):
     """One 3 x 3 convolution on a digit (pixel values 0..1), one output pixel at a time.
 
     ``.controls``: output row, output column, kernel, padding. ``.result`` holds the window, the
@@ -522,11 +518,6 @@ class ConvStep:
             f"<div style='font-family:monospace'>sum = {terms}<br><b>= {total:+.3f}</b> "
             f"(the output map holds {total:+.3f} at this pixel)</div>"
         )
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
 
 
 def conv_step(image: torch.Tensor, kernels: dict[str, Any] | None = None) -> ConvStep:

@@ -15,6 +15,7 @@ import html
 from typing import Any
 
 from ..viz import figure_png
+from .base import Explorer
 
 # One colour and marker per setting, the same as the notebook's plots (tab10; no red/green pair).
 STYLE = {
@@ -28,7 +29,7 @@ DIGITS = (5, 6, 7, 8, 9)
 MESSAGE_CLASS = "cnnlessons-message"
 
 
-class TransferExplorer:
+class TransferExplorer(Explorer):
     """``.widget`` (the box), ``.controls`` ([labels-per-class slider, settings list]),
     ``.update()`` (redraw; counts ``.renders``), ``.text`` (the readout as plain text)."""
 
@@ -72,11 +73,6 @@ class TransferExplorer:
         for c in self.controls:
             c.observe(lambda _change: self.update(), names="value")
         self.update()
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
 
     # ------------------------------------------------------------------------------------------
     def update(self) -> None:

@@ -18,12 +18,13 @@ import torch
 
 from ..lessons.vgg_small_kernels import conv_stack, measure_rf, output_sizes, rf_formula
 from ..viz import array_png
+from .base import Explorer
 from .start_here import ERROR_CLASS, _box, _html_error, _upscale
 
 RF_CLASS = "cnnlessons-rf"  # the readout (the browser test reads it)
 
 
-class RFExplorer:
+class RFExplorer(Explorer):
     """Depth, kernel, stride and dilation of a conv stack -> its measured receptive field.
 
     ``.controls``: depth, kernel, stride, dilation. ``.result``: the measurement (``side``,
@@ -160,11 +161,6 @@ class RFExplorer:
         import re
 
         return html.unescape(re.sub(r"<[^>]+>", " ", self.readout.value)).strip()
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
 
 
 def _centre_share(grad: torch.Tensor, box: tuple[int, int, int, int]) -> float:
