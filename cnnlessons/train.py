@@ -498,7 +498,7 @@ class _Display:
             from .live import LiveCurves  # noqa: PLC0415  (matplotlib only when drawing)
 
             self.curves = LiveCurves(hist, total_steps=total_steps, steps_per_epoch=steps_per_epoch)
-        self.next_draw = time.perf_counter() + 0.5
+        self.next_draw = time.perf_counter() + 1.0
 
     def due(self) -> bool:
         return self.curves is not None and time.perf_counter() >= self.next_draw
@@ -512,7 +512,9 @@ class _Display:
 
     def eval_line(self, step: int) -> None:
         if self.curves is not None:
-            if step < self.total_steps:  # the last one is drawn by finish()
+            # Throttled like every frame (short epochs would otherwise draw at each one); the last
+            # frame, drawn by finish(), shows every evaluation.
+            if step < self.total_steps and self.due():
                 self.draw(step)
         elif self.progress:
             h = self.hist

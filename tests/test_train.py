@@ -166,34 +166,43 @@ def test_text_line_per_epoch(data, capsys):
     assert len(lines) == 2 and lines[0].startswith("epoch 1.00/2") and "test loss" in lines[0]
 
 
-def test_live_curves_draw_and_close(data, monkeypatch):
+def test_live_curves_draw_without_matplotlib_figures(data, monkeypatch):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    frames = []
+    from cnnlessons import live
+
+    real = live.LiveCurves.render
+    monkeypatch.setattr(live.LiveCurves, "render", lambda self: frames.append(self.title) or real(self))
     h = cl.fit(
         tiny(), data[0], data[1], epochs=2, batch_size=128, live=True, progress=False, device="cpu", label="live"
     )
-    assert h.steps == 8 and not plt.get_fignums()  # the figure was closed
+    assert h.steps == 8 and not plt.get_fignums()  # no matplotlib figure left open
+    assert frames and frames[-1].startswith("done: ")  # the last frame is the summary
 
 
 def test_live_curves_use_one_display_handle(data, monkeypatch):
     pytest.importorskip("IPython")
-    import matplotlib
+    import base64
+    import io
 
-    matplotlib.use("Agg")
+    from PIL import Image
+
     from cnnlessons import live
 
     calls = []
 
     class Handle:
-        def update(self, fig):
-            calls.append(("update", fig))
+        def update(self, obj, raw=False):
+            calls.append(("update", obj))
+            assert raw is True
 
-    def fake_display(fig, display_id=False, raw=False):
-        calls.append(("display", fig))
-        assert display_id is True
+    def fake_display(obj, display_id=False, raw=False):
+        calls.append(("display", obj))
+        assert display_id is True and raw is True
         return Handle()
 
     monkeypatch.setattr("IPython.display.display", fake_display)
@@ -202,12 +211,32 @@ def test_live_curves_use_one_display_handle(data, monkeypatch):
     hist.step_loss += [2.0, 1.5]
     hist.step_acc += [0.1, 0.5]
     curves.update("step 2/10")
+    hist.step_loss += [1.2] * 8
+    hist.step_acc += [0.6] * 8
+    hist.eval_step += [5, 10]
+    hist.eval_epoch += [1.0, 2.0]
+    hist.train_acc += [0.4, 0.6]
+    hist.test_acc += [0.5, 0.7]
+    hist.test_loss += [1.4, 1.1]
     curves.finish("done")
     kinds = [k for k, _ in calls]
     assert kinds == ["display", "update", "update"]
-    assert len({id(f) for _, f in calls[1:]}) == 1 and calls[1][1] is curves.fig
-    assert curves.fig.axes[0].get_title() and curves.fig.axes[1].get_xlabel() == "epoch"
-    assert "done" in curves.fig._suptitle.get_text()
+    last = calls[-1][1]
+    assert "done" in last["text/plain"] and curves.title == "done"
+    image = Image.open(io.BytesIO(base64.b64decode(last["image/png"])))
+    assert image.size == (live.WIDTH, live.HEIGHT)
+    # Both colours are on the image: the train (blue) and test (orange) curves were drawn.
+    colors = {c for _, c in image.convert("RGB").getcolors(maxcolors=1 << 20)}
+    assert live.TRAIN in colors and live.TEST in colors
+
+
+def test_live_curves_nice_ticks():
+    from cnnlessons.live import nice_ticks
+
+    assert nice_ticks(0, 100) == [0, 20, 40, 60, 80, 100]
+    assert nice_ticks(0.0, 2.4) == [0.0, 0.5, 1.0, 1.5, 2.0]
+    assert nice_ticks(85.0, 96.0) == [85.0, 87.5, 90.0, 92.5, 95.0]
+    assert nice_ticks(3.0, 3.0)  # a flat series still gets ticks
 
 
 def test_evaluate_restores_mode(data):
