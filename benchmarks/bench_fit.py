@@ -131,6 +131,18 @@ def machine(device: torch.device) -> str:
     return f"{model}, {os.cpu_count()} cores, torch {torch.get_num_threads()} threads"
 
 
+def _about(device: torch.device, load: float, args: argparse.Namespace) -> dict:
+    """What a result file says of where and how it was measured."""
+    return {
+        "device": str(device),
+        "machine": machine(device),
+        "torch": torch.__version__,
+        "load_average": load,
+        "epochs": args.epochs,
+        "subset": args.subset,
+    }
+
+
 def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--device", default=None, help="cpu, cuda or mps (default: cnnlessons.pick_device())")
@@ -205,15 +217,7 @@ def main(argv: list[str] | None = None) -> dict:
     if args.channels_last:
         flipped = not fit_default["channels_last"]
         report(fit_run(f"fit, defaults, channels_last={flipped}", device, args.epochs, data, channels_last=flipped))
-    result: dict = {
-        "device": str(device),
-        "machine": machine(device),
-        "torch": torch.__version__,
-        "load_average": load,
-        "epochs": args.epochs,
-        "subset": args.subset,
-        "runs": runs,
-    }
+    result: dict = {**_about(device, load, args), "runs": runs}
     if not args.skip_live:
         live = fit_run("fit, defaults, live curves (PNG)", device, args.epochs, data, live=True)
         report(live)
@@ -292,12 +296,7 @@ def repeated(args: argparse.Namespace) -> dict:
     wins = sum(f >= p for f, p in zip(acc["fit"], acc["plain"]))
     print(f"fit's accuracy equal or better in {wins} of {len(pairs)} seeds")
     result = {
-        "device": str(device),
-        "machine": machine(device),
-        "torch": torch.__version__,
-        "load_average": load,
-        "epochs": args.epochs,
-        "subset": args.subset,
+        **_about(device, load, args),
         "pairs": pairs,
         "median_ratio": median,
     }

@@ -183,10 +183,13 @@ def steady_heap() -> bool:
     step (benchmarks/results/fit_cpu_2threads.md). With the mmap threshold at 32 MB and the trim
     threshold at 64 MB, the largest values glibc's own adaptive thresholds reach, the buffers
     are reused: no faults, and the same peak memory. ``release_memory`` still hands freed memory
-    back after a run. A no-op (False) where the C library is not glibc (macOS, Windows, musl).
+    back after a run. A no-op (False) where the C library is not glibc (macOS, Windows, musl),
+    or with the environment variable ``CNNLESSONS_STEADY_HEAP=0`` (to measure without it).
     """
     import ctypes
 
+    if os.environ.get("CNNLESSONS_STEADY_HEAP", "1") == "0":
+        return False
     try:
         mallopt = ctypes.CDLL("libc.so.6").mallopt
     except (OSError, AttributeError):
