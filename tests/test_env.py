@@ -108,7 +108,7 @@ class _Handle:
     def __init__(self, shown: list) -> None:
         self.shown = shown
 
-    def update(self, obj) -> None:
+    def update(self, obj, raw: bool = False) -> None:  # as DisplayHandle.update
         self.shown.append(("update", obj))
 
 
