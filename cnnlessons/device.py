@@ -6,6 +6,7 @@ import math
 import os
 import random
 import sys
+from typing import Any
 
 import numpy as np
 import torch
@@ -158,14 +159,22 @@ def release_memory() -> None:
     Calling this between runs keeps a notebook that trains many models inside Binder's memory.
     A no-op where the C library has no malloc_trim (macOS, Windows, musl).
     """
-    import ctypes
     import gc
 
     gc.collect()
+    libc = _glibc()
+    if libc is not None and hasattr(libc, "malloc_trim"):
+        libc.malloc_trim(0)
+
+
+def _glibc() -> Any:
+    """The C library when it is glibc (``malloc_trim``, ``mallopt``), else None (macOS, Windows)."""
+    import ctypes
+
     try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
+        return ctypes.CDLL("libc.so.6")
+    except OSError:
+        return None
 
 
 # glibc's mallopt parameters, and the largest values its own dynamic thresholds reach on 64-bit.
@@ -186,16 +195,11 @@ def steady_heap() -> bool:
     back after a run. A no-op (False) where the C library is not glibc (macOS, Windows, musl),
     or with the environment variable ``CNNLESSONS_STEADY_HEAP=0`` (to measure without it).
     """
-    import ctypes
-
-    if os.environ.get("CNNLESSONS_STEADY_HEAP", "1") == "0":
+    libc = _glibc()
+    if os.environ.get("CNNLESSONS_STEADY_HEAP", "1") == "0" or libc is None or not hasattr(libc, "mallopt"):
         return False
-    try:
-        mallopt = ctypes.CDLL("libc.so.6").mallopt
-    except (OSError, AttributeError):
-        return False
-    return bool(mallopt(_M_MMAP_THRESHOLD, STEADY_MMAP_THRESHOLD)) and bool(
-        mallopt(_M_TRIM_THRESHOLD, STEADY_TRIM_THRESHOLD)
+    return bool(libc.mallopt(_M_MMAP_THRESHOLD, STEADY_MMAP_THRESHOLD)) and bool(
+        libc.mallopt(_M_TRIM_THRESHOLD, STEADY_TRIM_THRESHOLD)
     )
 
 

@@ -182,7 +182,7 @@ def fit(
         step_fn = _GraphStep(step_fn, x_all, y_all.dtype, plan.batch_size, channels_last)
 
     # 3. The loop. Ctrl-C stops it; a usable model and a complete History are always left behind.
-    run.interruptible(step_fn, _Batches(x_all, y_all, plan, order_rng, augment, channels_last), channels_last)
+    run.interruptible(step_fn, _Batches(x_all, y_all, plan, order_rng, augment, channels_last))
 
     # 4. Finish: the last evaluation, the summary, memory back to the OS, the notes after a run.
     run.finish()
@@ -390,7 +390,7 @@ class _Run:
         self.plan, self.eval_every = plan, eval_every
         self.t_train = time.perf_counter()
 
-    def interruptible(self, step_fn: Callable, batches: _Batches, channels_last: bool) -> None:
+    def interruptible(self, step_fn: Callable, batches: _Batches) -> None:
         """``loop``, stopped cleanly by Ctrl-C; the model is left in train mode and its usual memory format."""
         self.model.train()
         self.t_train = time.perf_counter()
@@ -402,7 +402,7 @@ class _Run:
                 torch.cuda.synchronize()
         finally:
             self.model.train()
-            if channels_last:
+            if batches.channels_last:
                 self.model.to(memory_format=torch.contiguous_format)
 
     def loop(self, step_fn: Callable[[torch.Tensor, torch.Tensor, int], None], batches: _Batches) -> None:
@@ -495,7 +495,7 @@ class _Display:
         self.live = _in_notebook() if live is None else live
         self.curves = None
         if self.live:
-            from .live import LiveCurves  # noqa: PLC0415  (matplotlib only when drawing)
+            from .live import LiveCurves  # noqa: PLC0415  (Pillow only when drawing)
 
             self.curves = LiveCurves(hist, total_steps=total_steps, steps_per_epoch=steps_per_epoch)
         self.next_draw = time.perf_counter() + 1.0
